@@ -1,0 +1,94 @@
+/**
+ * `npm run bench`: throughput (MB/s and docs/s of uncompressed input) and peak RSS for the floor
+ * (read + parse + write a pass-through pipeline) against bare read + JSON.parse, each stage on its
+ * own, and the passthrough pipeline on every core. Size: BENCH_MB (default 2048) of generated
+ * web-like JSONL in bench/out/data (kept between runs).
+ */
+import { execFileSync } from "node:child_process";
+import { createReadStream } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runStageInMemory } from "../src/api/memory.js";
+import type { Doc } from "../src/core/doc.js";
+import { registry } from "../src/registry.js";
+import { generate } from "./generate.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const out = join(root, "bench", "out");
+const totalMB = Number(process.env.BENCH_MB ?? 2048);
+const files = Number(process.env.BENCH_FILES ?? 8);
+
+interface Measure {
+  docs: number;
+  bytes: number;
+  seconds: number;
+  maxRssMB: number;
+}
+
+function child(args: string[]): Measure {
+  const tsx = join(root, "node_modules", ".bin", "tsx");
+  const text = execFileSync(tsx, [join(root, "bench", "child.ts"), ...args], { cwd: root, encoding: "utf8", maxBuffer: 1 << 24 });
+  return JSON.parse(text.trim().split("\n").pop() as string) as Measure;
+}
+
+const fmt = (m: Measure): string => `${(m.bytes / 1e6 / m.seconds).toFixed(1).padStart(7)} MB/s ${Math.round(m.docs / m.seconds).toString().padStart(8)} docs/s  peak RSS ${m.maxRssMB.toFixed(0).padStart(5)} MB  (${m.seconds.toFixed(1)} s)`;
+
+async function loadDocs(path: string, maxBytes: number): Promise<{ docs: Doc[]; bytes: number }> {
+  const docs: Doc[] = [];
+  let bytes = 0;
+  let carry = "";
+  for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 })) {
+    const lines = (carry + (chunk as string)).split("\n");
+    carry = lines.pop() ?? "";
+    for (const line of lines) {
+      const row = JSON.parse(line) as { id: string; text: string; url: string; lang: string };
+      docs.push({ id: row.id, text: row.text, meta: { url: row.url, lang: row.lang }, source: { file: path, line: docs.length + 1 } });
+      bytes += Buffer.byteLength(line) + 1;
+    }
+    if (bytes >= maxBytes) break;
+  }
+  return { docs, bytes };
+}
+
+const stageOptions: Record<string, unknown> = {
+  normalize: {},
+  length: { minWords: 50, maxChars: 100000 },
+  "field-filter": { field: "lang", in: ["en", "de"] },
+  sample: { fraction: 0.5 },
+};
+
+async function main(): Promise<void> {
+  await mkdir(out, { recursive: true });
+  process.stderr.write(`generating ${totalMB} MB in ${files} files under bench/out/data (cached)…\n`);
+  const inputs = await generate(join(out, "data"), totalMB * 1e6, files);
+  const results: Record<string, unknown> = { machine: { cores: availableParallelism(), node: process.versions.node }, totalMB };
+
+  const base = child(["baseline", ...inputs]);
+  console.log(`bare read + JSON.parse (1 core)       ${fmt(base)}`);
+  const floor = child(["pipeline", "pipelines/passthrough.yaml", "1", join(out, "run-passthrough-1"), ...inputs]);
+  console.log(`passthrough pipeline (1 worker)       ${fmt(floor)}`);
+  const ratio = floor.bytes / floor.seconds / (base.bytes / base.seconds);
+  console.log(`  passthrough / bare rate: ${(100 * ratio).toFixed(0)}% (target ≥ 60%)`);
+  const cores = availableParallelism();
+  const all = child(["pipeline", "pipelines/passthrough.yaml", String(cores), join(out, `run-passthrough-${cores}`), ...inputs]);
+  console.log(`passthrough pipeline (${cores} workers)      ${fmt(all)}  (RSS is the whole process)`);
+  Object.assign(results, { baseline: base, passthrough1: floor, passthroughAll: all, ratio });
+
+  const { docs, bytes } = await loadDocs(inputs[0] as string, 200e6);
+  const stages: Record<string, { mbPerS: number; docsPerS: number }> = {};
+  for (const [name, options] of Object.entries(stageOptions)) {
+    const def = registry[name];
+    if (!def) continue;
+    const t0 = performance.now();
+    await runStageInMemory(def, options, docs);
+    const s = (performance.now() - t0) / 1000;
+    stages[name] = { mbPerS: bytes / 1e6 / s, docsPerS: docs.length / s };
+    console.log(`stage ${name.padEnd(16)} ${(bytes / 1e6 / s).toFixed(1).padStart(8)} MB/s ${Math.round(docs.length / s).toString().padStart(8)} docs/s  (in memory, ${docs.length} docs)`);
+  }
+  results.stages = stages;
+  await writeFile(join(out, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+}
+
+await main();

@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+/** The `refinery` command: a thin layer that maps argv to the library API and sets the exit code. */
+import { relative, resolve } from "node:path";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { explain, readRunStats } from "../api/run-dir.js";
+import { PipelineError } from "../errors.js";
+import { loadPipeline } from "../pipeline/load.js";
+import { planJobs } from "../pipeline/plan.js";
+import type { ProgressMode } from "../pipeline/progress.js";
+import { runPipelineFile } from "../pipeline/run.js";
+import { registry } from "../registry.js";
+import { version } from "../version.js";
+import { formatStageText, stageDoc } from "./stage-docs.js";
+import { formatSummary } from "./summary.js";
+
+const out = (text: string): void => void process.stdout.write(text);
+// `refinery stats run | head` closes the pipe early; that is not an error
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
+const cli = yargs(hideBin(process.argv))
+  .scriptName("refinery")
+  .version(version)
+  .usage("$0 <command>\n\nClean, deduplicate and audit text corpora for LLM pretraining.")
+  .command(
+    "validate <pipelines..>",
+    "Check pipeline files (schema, stage options) without reading any input",
+    (y) => y.positional("pipelines", { type: "string", array: true, demandOption: true, describe: "Pipeline YAML files" }).option("set", { type: "string", array: true, describe: "Override STAGE_ID.OPTION=VALUE", default: [] }),
+    async (argv) => {
+      for (const file of argv.pipelines) {
+        const pipeline = await loadPipeline(file, { set: argv.set });
+        const passes = planJobs(pipeline).filter((j) => j.kind === "pass").length;
+        out(`${file}: ok (${pipeline.stages.length} stage${pipeline.stages.length === 1 ? "" : "s"}, ${passes} pass${passes === 1 ? "" : "es"})\n`);
+      }
+    },
+  )
+  .command(
+    "run <pipeline>",
+    "Run a pipeline; rerunning the same command resumes it",
+    (y) =>
+      y
+        .positional("pipeline", { type: "string", demandOption: true, describe: "Pipeline YAML file" })
+        .option("input", { alias: "i", type: "string", array: true, describe: "Input files or globs (replace input.paths)" })
+        .option("output", { alias: "o", type: "string", describe: "Run folder (replaces output.dir)" })
+        .option("workers", { alias: "w", type: "number", describe: "Worker threads (default: all cores)" })
+        .option("set", { type: "string", array: true, default: [], describe: "Override an option: STAGE_ID.OPTION=VALUE (also input.X, output.X, seed)" })
+        .option("fail-fast", { type: "boolean", default: false, describe: "Stop at the first bad record instead of recording it" })
+        .option("force", { type: "boolean", default: false, describe: "Delete earlier results in the run folder and start over" })
+        .option("progress", { choices: ["auto", "tty", "plain", "off"] as const, default: "auto" as const, describe: "Progress display" }),
+    async (argv) => {
+      if (argv.workers !== undefined && (!Number.isInteger(argv.workers) || argv.workers < 1)) {
+        throw new PipelineError("E_USAGE", `--workers: expected a whole number ≥ 1, got ${argv.workers}`);
+      }
+      const progress: ProgressMode = argv.progress === "auto" ? (process.stderr.isTTY ? "tty" : "plain") : argv.progress;
+      const result = await runPipelineFile(argv.pipeline, {
+        set: argv.set,
+        ...(argv.input ? { input: argv.input } : {}),
+        ...(argv.output !== undefined ? { output: argv.output } : {}),
+        ...(argv.workers !== undefined ? { workers: argv.workers } : {}),
+        failFast: argv.failFast,
+        force: argv.force,
+        progress,
+      });
+      if (result.ranTasks === 0) process.stderr.write(`Nothing to do: all ${result.skippedTasks} tasks of this run were already complete.\n`);
+      else if (result.skippedTasks > 0) process.stderr.write(`Resumed: ${result.skippedTasks} tasks were already complete, ${result.ranTasks} ran now.\n`);
+      out(formatSummary(result.stats, result.runDir));
+      out(`Explain a document: npx refinery explain ${relative(process.cwd(), result.runDir) || "."} <doc-id>\n`);
+    },
+  )
+  .command(
+    "stages [name]",
+    "List every stage with its options, defaults and reason codes",
+    (y) => y.positional("name", { type: "string", describe: "Show one stage" }).option("json", { type: "boolean", default: false }),
+    (argv) => {
+      const defs = Object.values(registry).filter((d) => argv.name === undefined || d.use === argv.name);
+      if (defs.length === 0) throw new PipelineError("E_USAGE", `No stage named \`${argv.name}\`. Stages: ${Object.keys(registry).join(", ")}`);
+      const docs = defs.map(stageDoc);
+      out(argv.json ? `${JSON.stringify(docs, null, 2)}\n` : `${docs.map(formatStageText).join("\n\n")}\n`);
+    },
+  )
+  .command(
+    "explain <run> <id>",
+    "Tell what happened to one document: kept (where) or removed (by which stage, and why)",
+    (y) =>
+      y
+        .positional("run", { type: "string", demandOption: true, describe: "Run folder" })
+        .positional("id", { type: "string", demandOption: true, describe: "Document id" })
+        .option("json", { type: "boolean", default: false }),
+    async (argv) => {
+      const result = await explain(argv.run, argv.id);
+      if (argv.json) out(`${JSON.stringify(result)}\n`);
+      else if (result.status === "kept") out(`${argv.id}: kept, in ${result.file} line ${result.line}\n`);
+      else if (result.status === "removed") {
+        const { row } = result;
+        const measured = row.value !== undefined ? `; measured ${JSON.stringify(row.value)}${row.threshold !== undefined ? `, threshold ${JSON.stringify(row.threshold)}` : ""}` : "";
+        const from = `${row.source.file}${row.source.line !== undefined ? `:${row.source.line}` : row.source.record !== undefined ? `#${row.source.record}` : ""}`;
+        out(`${argv.id}: removed by stage \`${row.stage}\`, reason \`${row.reason}\`${measured}\n  from ${from}\n${row.detail ? `  ${row.detail}\n` : ""}  ledger: ${result.ledgerFile} line ${result.line}\n  ${JSON.stringify(row)}\n`);
+      }
+      if (result.status === "unknown") {
+        process.stderr.write(`${argv.id}: not found in the ledger or the output of ${argv.run}\n`);
+        process.exitCode = 1;
+      }
+    },
+  )
+  .command(
+    "stats <run>",
+    "Print the funnel of a finished run: what each stage saw, kept and removed",
+    (y) => y.positional("run", { type: "string", demandOption: true }).option("json", { type: "boolean", default: false }),
+    async (argv) => {
+      const stats = await readRunStats(argv.run);
+      out(argv.json ? `${JSON.stringify(stats, null, 2)}\n` : formatSummary(stats, resolve(argv.run)));
+    },
+  )
+  .demandCommand(1, "Name a command.")
+  .strict()
+  .help()
+  .alias("h", "help")
+  .wrap(Math.min(110, process.stdout.columns || 100))
+  .fail((message, error) => {
+    if (error) throw error;
+    process.stderr.write(`${message}\nRun \`refinery --help\` for usage.\n`);
+    process.exit(2);
+  });
+
+try {
+  await cli.parseAsync();
+} catch (error) {
+  if (error instanceof PipelineError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = error.code === "E_USAGE" ? 2 : 1;
+  } else {
+    process.stderr.write(`Internal error (a bug in Refinery; please report it):\n${(error as Error)?.stack ?? String(error)}\n`);
+    process.exitCode = 70;
+  }
+}

@@ -1,0 +1,45 @@
+import { relative } from "node:path";
+import type { RunStats } from "../pipeline/run.js";
+
+function pct(part: number, whole: number): string {
+  return whole === 0 ? "0%" : `${((100 * part) / whole).toFixed(1)}%`;
+}
+
+function mb(bytes: number): string {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
+}
+
+/** The funnel of a run as a plain-text table: what each stage saw, kept and removed, and why. */
+export function formatSummary(stats: RunStats, runDir: string, cwd = process.cwd()): string {
+  const dir = relative(cwd, runDir) || ".";
+  const rows = stats.stages.map((s) => {
+    const removed = Object.values(s.dropped).reduce((a, b) => a + b, 0) + s.errored;
+    const reasons = Object.entries(s.dropped)
+      .sort(([, a], [, b]) => b - a)
+      .map(([k, v]) => `${k} ${v}`);
+    if (s.errored > 0) reasons.push(`stage_error ${s.errored}`);
+    return [s.id, s.kind, String(s.seen), String(s.kept), String(removed), reasons.slice(0, 4).join(", ") + (reasons.length > 4 ? ", …" : "")];
+  });
+  const header = ["stage", "kind", "seen", "kept", "removed", "reasons"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
+      .join("  ")
+      .trimEnd();
+  const { read, written, removed } = stats.documents;
+  const lines = [
+    `Read ${read} documents (${mb(stats.input.bytes)}) from ${stats.input.files} file${stats.input.files === 1 ? "" : "s"}.`,
+    "",
+    `  ${fmt(header)}`,
+    ...rows.map((r) => `  ${fmt(r)}`),
+    "",
+    `Kept     ${written} documents (${pct(written, read)}) in ${stats.output.files} file${stats.output.files === 1 ? "" : "s"}: ${dir}/output/`,
+    `Removed  ${removed} documents (${pct(removed, read)}), each with its reason: ${dir}/ledger/`,
+    `Stats    ${dir}/stats.json · manifest ${dir}/manifest.json`,
+  ];
+  if (Object.keys(stats.output.byPartition).length > 0) {
+    lines.splice(lines.length - 2, 0, `         by ${Object.entries(stats.output.byPartition).map(([k, v]) => `${k}: ${v}`).join(", ")}`);
+  }
+  return `${lines.join("\n")}\n`;
+}

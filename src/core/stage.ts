@@ -1,0 +1,132 @@
+import type { z } from "zod";
+import type { Doc } from "./doc.js";
+
+/** JSON-serialisable values, as they appear in the ledger. */
+export type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
+
+/**
+ * What a stage does with documents, declared up front:
+ * - `map` changes text, never drops;
+ * - `tag` adds metadata, never drops or changes text;
+ * - `filter` keeps or drops, never changes text;
+ * - `map-filter` edits text and may drop (e.g. C4's line-level cleanup), declared as such;
+ * - `sink` writes documents somewhere and passes them on unchanged.
+ */
+export type StageKind = "map" | "tag" | "filter" | "map-filter" | "sink";
+
+/** Why a document was removed: a declared reason code, the measured value and the threshold. */
+export interface Removal {
+  readonly reason: string;
+  readonly value?: Json;
+  readonly threshold?: Json;
+  /** Extra ledger fields, e.g. `{ duplicate_of, cluster }` for dedup. */
+  readonly detail?: Readonly<Record<string, Json>>;
+}
+
+/** A file written for one shard: created under a temporary name, renamed when the shard completes. */
+export interface ShardFile {
+  write(chunk: string | Uint8Array): Promise<void>;
+}
+
+/** Receives log lines (never document text unless asked). Worker logs are forwarded to the CLI. */
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** What a stage may do while processing a shard. */
+export interface StageContext {
+  readonly stageId: string;
+  /** Index of the shard being processed, and how many there are in the pass. */
+  readonly shard: number;
+  readonly shardCount: number;
+  /** Seed for this stage: from its own `seed` option, else derived from the pipeline seed and stage id. */
+  readonly seed: number;
+  /** Folder for this stage's artifacts inside the run (`<run>/work/<stage-id>`); shared by all shards. */
+  readonly workDir: string;
+  /** The run folder. */
+  readonly runDir: string;
+  /** Records a removal (ledger, stats, optional exclusions). The stage must not yield `doc` afterwards. */
+  drop(doc: Doc, removal: Removal): void;
+  /** Records a per-document failure; throws instead when the run is fail-fast. */
+  error(doc: Doc, cause: unknown): void;
+  /** Adds to a stage-specific counter in stats (`counters.<key>`). */
+  count(key: string, n?: number): void;
+  /** Opens a file relative to the run folder that is committed atomically with the shard. */
+  openFile(relativePath: string): Promise<ShardFile>;
+  readonly log: Logger;
+}
+
+/** A built, configured stage: consumes a stream of docs and yields the kept (possibly changed) docs. */
+export interface Stage {
+  readonly id: string;
+  readonly use: string;
+  readonly kind: StageKind;
+  /** Every reason code `drop` may be called with. */
+  readonly codes: readonly string[];
+  run(docs: AsyncIterable<Doc>, ctx: StageContext): AsyncIterable<Doc>;
+  /** Present on stages that need a corpus-wide computation before they can run (dedup, decontamination). */
+  readonly barrier?: Barrier;
+}
+
+/** Context of the corpus-wide steps of a barrier stage. */
+export interface StepContext {
+  readonly stageId: string;
+  readonly workDir: string;
+  readonly runDir: string;
+  /** Number of shards of the pass that observed the documents. */
+  readonly shardCount: number;
+  readonly seed: number;
+  readonly log: Logger;
+}
+
+/** Sees every document that reaches a barrier stage, in the pass before it; writes per-shard artifacts. */
+export interface Observer {
+  add(doc: Doc): void | Promise<void>;
+  finish(): Promise<void>;
+}
+
+/** One step between passes, split into `tasks` independent tasks (local workers or Slurm array tasks). */
+export interface BarrierStep {
+  readonly name: string;
+  tasks(ctx: StepContext): number | Promise<number>;
+  run(task: number, ctx: StepContext): Promise<void>;
+}
+
+/**
+ * A barrier splits a pipeline into passes. In the pass before the stage, `observe` sees every
+ * document that reaches it; then each step runs to completion over the whole corpus; then the
+ * stage's own `run` applies the result in the next pass. Passes are joined by files on disk only.
+ */
+export interface Barrier {
+  observe(ctx: StageContext): Observer;
+  readonly steps: readonly BarrierStep[];
+}
+
+/** Facts a stage may use while it is being built from its options. */
+export interface BuildEnv {
+  readonly id: string;
+  /** The pipeline seed (stages derive their own from it). */
+  readonly seed: number;
+}
+
+/** The registry's view of a stage: a name, an options schema, and a way to build from options. */
+export interface StageDefinition {
+  readonly use: string;
+  readonly kind: StageKind;
+  /** One line for `refinery stages` and the README. */
+  readonly summary: string;
+  readonly codes: readonly string[];
+  readonly options: z.ZodType;
+  create(options: unknown, env: BuildEnv): Stage;
+}
+
+/** A stage option that is fine by the schema but wrong in context (e.g. a missing list file). */
+export class StageOptionError extends Error {
+  constructor(
+    readonly path: readonly PropertyKey[],
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,223 @@
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { PipelineError } from "../errors.js";
+import { type Compression, compressor, defaultLevel } from "./compression.js";
+import { ThreadedZstdFile } from "./zstd-thread.js";
+
+const CHUNK = 1 << 20;
+const NEWLINE = Buffer.from("\n");
+
+/** Where a sink's bytes go: a stream (plain or gzip, which zlib runs on the thread pool) or the zstd helper thread. */
+interface Backend {
+  write(chunk: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+  /** Stops writing and releases the file (a failed task); the caller deletes the file. */
+  abort(): Promise<void>;
+}
+
+function streamBackend(path: string, compression: Compression, level: number | undefined): Backend {
+  const file = createWriteStream(path);
+  const zip = compressor(compression, level);
+  const head: Writable = zip ?? file;
+  let failure: unknown;
+  const done = (zip ? pipeline(zip, file) : once(file, "finish").then(() => undefined)).catch((cause: unknown) => {
+    failure = cause;
+  });
+  file.on("error", (cause) => {
+    failure = cause;
+  });
+  const check = (): void => {
+    if (failure !== undefined) throw failure;
+  };
+  return {
+    async write(chunk) {
+      check();
+      if (!head.write(chunk)) await once(head, "drain");
+    },
+    async close() {
+      head.end();
+      await done;
+      check();
+    },
+    async abort() {
+      head.destroy();
+      file.destroy();
+      await done;
+    },
+  };
+}
+
+/**
+ * One output file: text and bytes are buffered and written in ~1 MiB chunks. `push` is synchronous
+ * (for ledger records produced inside a stage); `flush` drains the buffer with backpressure and must
+ * be awaited regularly (the runner does so between documents).
+ */
+export class FileSink {
+  #strings: string[] = [];
+  #stringUnits = 0;
+  #buffers: Uint8Array[] = [];
+  #pending = 0;
+  #bytes = 0;
+  readonly #backend: Backend;
+
+  constructor(
+    readonly path: string,
+    compression: Compression,
+    level: number | undefined,
+  ) {
+    this.#backend = compression === "zstd" ? new ThreadedZstdFile(path, level ?? defaultLevel.zstd) : streamBackend(path, compression, level);
+  }
+
+  /** Data accepted so far: bytes written plus pending bytes and UTF-16 units (deterministic, approximate for text). */
+  get size(): number {
+    return this.#bytes + this.#pending;
+  }
+
+  get pending(): number {
+    return this.#pending;
+  }
+
+  push(data: string | Uint8Array): void {
+    if (typeof data === "string") {
+      this.#strings.push(data);
+      this.#stringUnits += data.length;
+    } else {
+      this.#packStrings();
+      this.#buffers.push(data);
+    }
+    this.#pending += data.length;
+  }
+
+  async write(data: string | Uint8Array): Promise<void> {
+    this.push(data);
+    if (this.#pending >= CHUNK) await this.flush();
+  }
+
+  #packStrings(): void {
+    if (this.#stringUnits === 0 && this.#strings.length === 0) return;
+    this.#buffers.push(Buffer.from(this.#strings.length === 1 ? (this.#strings[0] as string) : this.#strings.join(""), "utf8"));
+    this.#strings = [];
+    this.#stringUnits = 0;
+  }
+
+  async flush(): Promise<void> {
+    if (this.#pending === 0) return;
+    this.#packStrings();
+    const chunk = this.#buffers.length === 1 ? (this.#buffers[0] as Uint8Array) : Buffer.concat(this.#buffers);
+    this.#buffers = [];
+    this.#pending = 0;
+    this.#bytes += chunk.length;
+    try {
+      await this.#backend.write(chunk);
+    } catch (cause) {
+      throw this.#failure(cause);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    try {
+      await this.#backend.close();
+    } catch (cause) {
+      throw this.#failure(cause);
+    }
+  }
+
+  /** Releases the file without finishing it (the task failed). */
+  async abort(): Promise<void> {
+    this.#strings = [];
+    this.#buffers = [];
+    this.#pending = 0;
+    await this.#backend.abort().catch(() => undefined);
+  }
+
+  #failure(cause: unknown): PipelineError {
+    const err = cause as NodeJS.ErrnoException;
+    return new PipelineError("E_OUTPUT", `Cannot write \`${this.path}\`: ${err.message ?? String(err)}`, { cause: err });
+  }
+}
+
+/**
+ * The files of one task (a shard of a pass, or a step task), written under temporary names
+ * (`<name>.tmp`) and renamed together when the task completes. A killed task leaves only `.tmp`
+ * files, which the next attempt overwrites; finished files are never half-written.
+ */
+export class ShardTxn {
+  readonly #files: { sink: FileSink; final: string }[] = [];
+  readonly #dirs = new Set<string>();
+
+  constructor(readonly runDir: string) {}
+
+  /** Opens `relativePath` (inside the run folder) for writing. */
+  async open(relativePath: string, compression: Compression, level?: number): Promise<FileSink> {
+    const final = join(this.runDir, relativePath);
+    const dir = dirname(final);
+    if (!this.#dirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.#dirs.add(dir);
+    }
+    const sink = new FileSink(`${final}.tmp`, compression, level);
+    this.#files.push({ sink, final });
+    return sink;
+  }
+
+  /** Closes every file and renames it to its final name. */
+  async commit(): Promise<string[]> {
+    for (const { sink } of this.#files) await sink.close();
+    for (const { sink, final } of this.#files) await rename(sink.path, final);
+    return this.#files.map(({ final }) => final);
+  }
+
+  /** Removes the temporary files of a failed task. */
+  async abort(): Promise<void> {
+    await Promise.all(this.#files.map(({ sink }) => sink.abort()));
+    await Promise.all(this.#files.map(({ sink }) => rm(sink.path, { force: true })));
+  }
+}
+
+/**
+ * Documents of one shard, rolled over into numbered files (`<stem>-0000<ext>`, `-0001`, …) when a
+ * file reaches `maxBytes` of uncompressed data. Names depend only on the shard and the data.
+ */
+export class RolloverWriter {
+  #current: FileSink | undefined;
+  #part = 0;
+  #docs = 0;
+  readonly files: string[] = [];
+
+  constructor(
+    private readonly txn: ShardTxn,
+    private readonly dir: string,
+    private readonly stem: string,
+    private readonly ext: string,
+    private readonly compression: Compression,
+    private readonly level: number | undefined,
+    private readonly maxBytes: number,
+  ) {}
+
+  get docs(): number {
+    return this.#docs;
+  }
+
+  /** Writes one row; `bytes` rows get a newline appended. */
+  async write(line: string | Uint8Array): Promise<void> {
+    const size = typeof line === "string" ? line.length : line.length + 1;
+    if (this.#current === undefined || (this.#current.size > 0 && this.#current.size + size > this.maxBytes)) {
+      if (this.#current) await this.#current.flush();
+      const rel = join(this.dir, `${this.stem}-${String(this.#part).padStart(4, "0")}${this.ext}`);
+      this.#part++;
+      this.files.push(rel);
+      this.#current = await this.txn.open(rel, this.compression, this.level);
+    }
+    this.#docs++;
+    if (typeof line === "string") await this.#current.write(line);
+    else {
+      this.#current.push(line);
+      await this.#current.write(NEWLINE);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import { z } from "zod";
+import { formatNames } from "../io/formats.js";
+
+const UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+
+/** A byte size: a number of bytes, or a string such as `256MiB`, `1.5 GB`. */
+export const Size = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
+  if (typeof value === "number") return value;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+  const unit = UNITS[(m?.[2] || "b").toLowerCase()];
+  if (!m || unit === undefined) {
+    ctx.addIssue({ code: "custom", message: `expected a size such as 512MiB or 1GB, got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return Math.round(Number(m[1]) * unit);
+});
+
+/** Stage ids name folders and CLI overrides, so they are restricted; these names are taken. */
+export const RESERVED_IDS = new Set(["input", "output", "read", "seed", "write", "stages"]);
+
+export const StepConfig = z.strictObject({
+  use: z.string().min(1).describe("Stage name (see `refinery stages`)"),
+  id: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, "expected lowercase letters, digits and dashes, starting with a letter")
+    .optional()
+    .describe("Unique id; defaults to `use`. Names the stage in stats, the ledger and --set"),
+  with: z.record(z.string(), z.unknown()).optional().describe("Stage options"),
+});
+
+export const InputConfig = z.strictObject({
+  format: z.enum(formatNames).default("jsonl").describe("Input format"),
+  paths: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe("Files or glob patterns, relative to the working directory"),
+  idField: z.string().min(1).default("id").describe("Field holding the document id; missing ids become `<file>:<line>`"),
+  textField: z.string().min(1).default("text").describe("Field holding the document text"),
+  compression: z.enum(["auto", "none", "gzip", "zstd"]).default("auto").describe("auto: from the file extension (.gz, .zst)"),
+  invalidUtf8: z.enum(["drop", "replace"]).default("drop").describe("drop: record the line as invalid_utf8; replace: decode with U+FFFD"),
+  maxRecordBytes: Size.default(128 * 1024 ** 2).describe("Longer records are recorded as record_too_large"),
+});
+
+export const OutputConfig = z.strictObject({
+  dir: z.string().min(1).describe("Run folder"),
+  compression: z.enum(["zstd", "gzip", "none"]).default("zstd").describe("Compression of output, ledger and intermediate files"),
+  level: z.number().int().min(1).max(19).optional().describe("Compression level (zstd default 3, gzip 6)"),
+  shardSize: Size.default(512 * 1024 ** 2).describe("Roll output files over at about this much uncompressed data"),
+  partitionBy: z.string().min(1).optional().describe("Metadata field whose value names a subfolder of output/ (e.g. lang)"),
+  removed: z.boolean().default(false).describe("Also write removed documents under removed/<stage>/"),
+});
+
+export const PipelineFile = z.strictObject({
+  version: z.literal(1).describe("Pipeline file format version"),
+  seed: z.number().int().min(0).default(0).describe("Base seed; stages derive theirs from it and their id"),
+  failFast: z.boolean().default(false).describe("Stop at the first bad record or stage error instead of recording it"),
+  input: InputConfig,
+  output: OutputConfig,
+  stages: z.array(StepConfig).default([]),
+});
+
+export type PipelineConfig = z.output<typeof PipelineFile>;
+export type InputSettings = z.output<typeof InputConfig>;
+export type OutputSettings = z.output<typeof OutputConfig>;

@@ -1,0 +1,50 @@
+/** Worker-thread entry: rebuilds the pipeline from the run spec, then runs the tasks it is sent. */
+import { parentPort, workerData } from "node:worker_threads";
+import { PipelineError } from "../errors.js";
+import { compilePipelineText } from "./load.js";
+import { type Job, planJobs } from "./plan.js";
+import type { RunSpec } from "./spec.js";
+import { type TaskEnv, runTask } from "./task.js";
+
+export interface TaskMessage {
+  readonly type: "task";
+  readonly job: string;
+  readonly task: number;
+}
+
+export type WorkerReply =
+  | { readonly type: "done"; readonly task: number }
+  | { readonly type: "failed"; readonly task: number; readonly error: { name: string; code?: string; message: string; stack?: string } }
+  | { readonly type: "progress"; readonly bytes: number; readonly docs: number }
+  | { readonly type: "log"; readonly level: "info" | "warn"; readonly message: string };
+
+const port = parentPort;
+if (port) {
+  const spec = workerData as RunSpec;
+  const post = (reply: WorkerReply): void => port.postMessage(reply);
+  const pipeline = compilePipelineText(spec.pipelineText, spec.pipelinePath, spec.overrides);
+  const jobs = new Map<string, Job>(planJobs(pipeline).map((job) => [job.name, job]));
+  const env: TaskEnv = {
+    pipeline,
+    runDir: spec.runDir,
+    cwd: spec.cwd,
+    inputs: spec.inputs,
+    log: { info: (message) => post({ type: "log", level: "info", message }), warn: (message) => post({ type: "log", level: "warn", message }) },
+    onProgress: (delta) => post({ type: "progress", ...delta }),
+  };
+  port.on("message", (message: TaskMessage) => {
+    const job = jobs.get(message.job);
+    const run = job ? runTask(env, job, message.task) : Promise.reject(new PipelineError("E_RUN", `Unknown job \`${message.job}\``));
+    run.then(
+      () => post({ type: "done", task: message.task }),
+      (error: unknown) => {
+        const err = error as Error & { code?: string };
+        post({
+          type: "failed",
+          task: message.task,
+          error: { name: err.name ?? "Error", message: err.message ?? String(error), ...(err.code ? { code: err.code } : {}), ...(err.stack ? { stack: err.stack } : {}) },
+        });
+      },
+    );
+  });
+}

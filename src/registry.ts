@@ -1,0 +1,16 @@
+import type { StageDefinition } from "./core/stage.js";
+import { fieldFilter } from "./stages/field-filter.js";
+import { length } from "./stages/length.js";
+import { normalize } from "./stages/normalize.js";
+import { sample } from "./stages/sample.js";
+
+/** Every stage a pipeline file may `use`. Adding a stage means adding one line here. */
+export const registry: Readonly<Record<string, StageDefinition>> = Object.freeze({
+  normalize,
+  length,
+  "field-filter": fieldFilter,
+  sample,
+});
+
+/** Stage names in registry order. */
+export const stageNames = Object.keys(registry);

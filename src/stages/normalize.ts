@@ -1,0 +1,23 @@
+/**
+ * `normalize` (map): Unicode NFC (or NFKC), strips NUL/control characters, U+FEFF and U+0085,
+ * unifies line endings, collapses runs of spaces; keeps newlines. Never drops a document.
+ */
+import { z } from "zod";
+import { normalizeText } from "../core/text/normalize.js";
+import { defineMap } from "./define.js";
+
+const Options = z.strictObject({
+  unicode: z.enum(["NFC", "NFKC"]).nullable().default("NFC").describe("Unicode normalization form; null leaves code points as they are"),
+  newlines: z.boolean().default(true).describe("Turn \\r\\n and lone \\r into \\n"),
+  controlChars: z.boolean().default(true).describe("Remove NUL and C0/C1 control characters (except \\n, \\t), U+FEFF and U+0085"),
+  collapseSpaces: z.boolean().default(true).describe("Collapse runs of spaces and tabs into one space; drop spaces at line ends"),
+  maxNewlines: z.number().int().min(1).nullable().default(null).describe("Cut runs of more newlines than this; null keeps them"),
+  trim: z.boolean().default(true).describe("Remove leading and trailing whitespace of the text"),
+});
+
+export const normalize = defineMap({
+  use: "normalize",
+  summary: "Unicode NFC, strip control characters and U+FEFF/U+0085, unify newlines, collapse spaces",
+  options: Options,
+  create: (options) => (text) => normalizeText(text, options),
+});
