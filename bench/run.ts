@@ -2,11 +2,13 @@
  * `npm run bench`: throughput (MB/s and docs/s of uncompressed input) and peak RSS for the floor
  * (read + parse + write a pass-through pipeline) against bare read + JSON.parse, each stage on its
  * own, and the passthrough pipeline on every core. Size: BENCH_MB (default 2048) of generated
- * web-like JSONL in bench/out/data (kept between runs).
+ * web-like JSONL in bench/out/data (kept between runs). Then every suite in bench/suites/ runs
+ * (stage-specific benchmarks: quality, accuracy, speed targets of each issue).
+ * `npm run bench -- <name…>` runs only the named suites (`core` is this file's own part).
  */
 import { execFileSync } from "node:child_process";
 import { createReadStream } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -59,8 +61,13 @@ const stageOptions: Record<string, unknown> = {
   sample: { fraction: 0.5 },
 };
 
-async function main(): Promise<void> {
-  await mkdir(out, { recursive: true });
+/** A benchmark suite in bench/suites/<name>.ts: prints its figures and returns them for results.json. */
+export interface Suite {
+  readonly name: string;
+  run(ctx: { readonly root: string; readonly out: string; readonly docs: readonly Doc[]; readonly docBytes: number }): Promise<Record<string, unknown>>;
+}
+
+async function core(): Promise<Record<string, unknown>> {
   process.stderr.write(`generating ${totalMB} MB in ${files} files under bench/out/data (cached)…\n`);
   const inputs = await generate(join(out, "data"), totalMB * 1e6, files);
   const results: Record<string, unknown> = { machine: { cores: availableParallelism(), node: process.versions.node }, totalMB };
@@ -88,6 +95,27 @@ async function main(): Promise<void> {
     console.log(`stage ${name.padEnd(16)} ${(bytes / 1e6 / s).toFixed(1).padStart(8)} MB/s ${Math.round(docs.length / s).toString().padStart(8)} docs/s  (in memory, ${docs.length} docs)`);
   }
   results.stages = stages;
+  return results;
+}
+
+async function main(): Promise<void> {
+  await mkdir(out, { recursive: true });
+  const only = process.argv.slice(2);
+  const results: Record<string, unknown> = {};
+  if (only.length === 0 || only.includes("core")) results.core = await core();
+  const suiteFiles = (await readdir(join(root, "bench", "suites"))).filter((f) => f.endsWith(".ts")).sort();
+  let sample: { docs: Doc[]; bytes: number } | undefined;
+  for (const file of suiteFiles) {
+    const name = file.replace(/\.ts$/, "");
+    if (only.length > 0 && !only.includes(name)) continue;
+    const suite = (await import(join(root, "bench", "suites", file))) as { default: Suite };
+    console.log(`\n== ${suite.default.name}`);
+    if (sample === undefined) {
+      const inputs = await generate(join(out, "data"), totalMB * 1e6, files);
+      sample = await loadDocs(inputs[0] as string, 100e6);
+    }
+    results[name] = await suite.default.run({ root, out, docs: sample.docs, docBytes: sample.bytes });
+  }
   await writeFile(join(out, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
 }
 
