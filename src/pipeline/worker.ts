@@ -15,7 +15,7 @@ export interface TaskMessage {
 export type WorkerReply =
   | { readonly type: "done"; readonly task: number }
   | { readonly type: "failed"; readonly task: number; readonly error: { name: string; code?: string; message: string; stack?: string } }
-  | { readonly type: "progress"; readonly bytes: number; readonly docs: number }
+  | { readonly type: "progress"; readonly bytes: number; readonly docs: number; readonly kept: number }
   | { readonly type: "log"; readonly level: "info" | "warn"; readonly message: string };
 
 const port = parentPort;
