@@ -8,7 +8,9 @@ import { PipelineError } from "../errors.js";
 import { loadPipeline } from "../pipeline/load.js";
 import { planJobs } from "../pipeline/plan.js";
 import type { ProgressMode } from "../pipeline/progress.js";
-import { runPipelineFile } from "../pipeline/run.js";
+import { runRank } from "../pipeline/rank-task.js";
+import { type RunOptions, runPipelineFile, submitPipelineFile } from "../pipeline/run.js";
+import { formatStatus, runStatus } from "../pipeline/status.js";
 import { registry } from "../registry.js";
 import { version } from "../version.js";
 import { formatStageText, stageDoc } from "./stage-docs.js";
@@ -46,30 +48,94 @@ const cli = yargs(hideBin(process.argv))
         .option("input", { alias: "i", type: "string", array: true, describe: "Input files or globs (replace input.paths)" })
         .option("output", { alias: "o", type: "string", describe: "Run folder (replaces output.dir)" })
         .option("workers", { alias: "w", type: "number", describe: "Worker threads (default: all cores)" })
-        .option("set", { type: "string", array: true, default: [], describe: "Override an option: STAGE_ID.OPTION=VALUE (also input.X, output.X, seed)" })
+        .option("set", { type: "string", array: true, default: [], describe: "Override an option: STAGE_ID.OPTION=VALUE (also input.X, output.X, executor.X, seed)" })
         .option("fail-fast", { type: "boolean", default: false, describe: "Stop at the first bad record instead of recording it" })
         .option("force", { type: "boolean", default: false, describe: "Delete earlier results in the run folder and start over" })
-        .option("progress", { choices: ["auto", "tty", "plain", "off"] as const, default: "auto" as const, describe: "Progress display" }),
+        .option("resume", { type: "boolean", default: false, describe: "Continue the earlier run in the run folder (an error if there is none)" })
+        .option("progress", { choices: ["auto", "tty", "plain", "off"] as const, default: "auto" as const, describe: "Progress display" })
+        .option("executor", { choices: ["local", "slurm"] as const, describe: "Where jobs run (replaces executor.type; default local)" })
+        .option("detach", { type: "boolean", default: false, describe: "Slurm: submit and return instead of waiting (follow with `refinery status`)" })
+        .option("partition", { type: "string", describe: "Slurm partition" })
+        .option("time", { type: "string", describe: "Slurm time limit per task, e.g. 4:00:00" })
+        .option("cpus-per-task", { type: "number", describe: "Slurm CPUs per task (worker threads of a task)" })
+        .option("mem-per-task", { type: "string", describe: "Slurm memory per task, e.g. 8G" })
+        .option("tasks", { type: "number", describe: "Slurm array tasks (ranks) per job (default: one per shard)" })
+        .option("max-concurrent", { type: "number", describe: "Slurm: at most this many tasks of a job at once" })
+        .option("sbatch-arg", { type: "string", array: true, describe: "Extra sbatch option, e.g. --sbatch-arg=--account=lm (repeatable)" })
+        .option("poll-seconds", { type: "number", hidden: true, describe: "Slurm: seconds between looks at the queue while waiting" })
+        .group(["executor", "detach", "partition", "time", "cpus-per-task", "mem-per-task", "tasks", "max-concurrent", "sbatch-arg"], "Executor:"),
     async (argv) => {
       if (argv.workers !== undefined && (!Number.isInteger(argv.workers) || argv.workers < 1)) {
         throw new PipelineError("E_USAGE", `--workers: expected a whole number ≥ 1, got ${argv.workers}`);
       }
+      const slurm: Record<string, unknown> = {};
+      const flags = { partition: argv.partition, time: argv.time, cpusPerTask: argv.cpusPerTask, memPerTask: argv.memPerTask, tasks: argv.tasks, maxConcurrent: argv.maxConcurrent, sbatchArgs: argv.sbatchArg };
+      for (const [key, value] of Object.entries(flags)) if (value !== undefined) slurm[key] = value;
+      const executor = { ...(argv.executor !== undefined ? { type: argv.executor } : {}), ...(Object.keys(slurm).length > 0 ? { slurm } : {}) };
       const progress: ProgressMode = argv.progress === "auto" ? (process.stderr.isTTY ? "tty" : "plain") : argv.progress;
-      const result = await runPipelineFile(argv.pipeline, {
+      const options: RunOptions = {
         set: argv.set,
         ...(argv.input ? { input: argv.input } : {}),
         ...(argv.output !== undefined ? { output: argv.output } : {}),
         ...(argv.workers !== undefined ? { workers: argv.workers } : {}),
+        ...(Object.keys(executor).length > 0 ? { executor } : {}),
+        ...(argv.pollSeconds !== undefined ? { pollSeconds: argv.pollSeconds } : {}),
         failFast: argv.failFast,
         force: argv.force,
+        resume: argv.resume,
         progress,
-      });
+      };
+      if (argv.detach) {
+        const submitted = await submitPipelineFile(argv.pipeline, options);
+        const dir = relative(process.cwd(), submitted.runDir) || ".";
+        if (submitted.submission) {
+          const { submission } = submitted;
+          out(`Submitted ${dir} to Slurm (submission ${submission.id}):\n`);
+          for (const j of submission.jobs) out(`  ${j.job}: Slurm job ${j.slurmJobs.map((s) => s.id).join(" + ")}, ${j.world === 1 && j.ranks === "0" ? "1 task" : `ranks ${j.ranks} of ${j.world}`}${j.dependsOn.length > 0 ? `, after ${j.dependsOn.join(" + ")}` : ""}\n`);
+          out(`Follow it with: npx refinery status ${dir}\n`);
+        } else if (submitted.stats) {
+          process.stderr.write("Nothing to submit: every task of this run was already complete.\n");
+          out(formatSummary(submitted.stats, submitted.runDir));
+        }
+        return;
+      }
+      const result = await runPipelineFile(argv.pipeline, options);
       if (result.ranTasks === 0) process.stderr.write(`Nothing to do: all ${result.skippedTasks} tasks of this run were already complete.\n`);
       else if (result.skippedTasks > 0) process.stderr.write(`Resumed: ${result.skippedTasks} tasks were already complete, ${result.ranTasks} ran now.\n`);
       out(formatSummary(result.stats, result.runDir));
       out(`Explain a document: npx refinery explain ${relative(process.cwd(), result.runDir) || "."} <doc-id>\n`);
     },
   )
+  .command(
+    "status <run>",
+    "Show what a run is doing: per job, ranks done, running, pending and failed (with the end of a failed rank's log), documents read",
+    (y) => y.positional("run", { type: "string", demandOption: true, describe: "Run folder" }).option("json", { type: "boolean", default: false }),
+    async (argv) => {
+      const status = await runStatus(resolve(argv.run));
+      out(argv.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+    },
+  )
+  .command({
+    command: "task <run> <job> <rank>",
+    describe: false, // internal: what a Slurm array task runs
+    builder: (y) =>
+      y
+        .positional("run", { type: "string", demandOption: true })
+        .positional("job", { type: "string", demandOption: true })
+        .positional("rank", { type: "number", demandOption: true })
+        .option("world", { type: "number", demandOption: true })
+        .option("submission", { type: "number", default: 0 })
+        .option("workers", { type: "number", describe: "Worker threads (default: SLURM_CPUS_PER_TASK, else 1)" }),
+    handler: async (argv) => {
+      const workers = argv.workers ?? (Number(process.env.SLURM_CPUS_PER_TASK) || 1);
+      await runRank(resolve(argv.run), argv.job, argv.rank, {
+        world: argv.world,
+        submission: argv.submission,
+        workers,
+        log: { info: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warning: ${m}\n`) },
+      });
+    },
+  })
   .command(
     "stages [name]",
     "List every stage with its options, defaults and reason codes",
