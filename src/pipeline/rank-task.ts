@@ -103,19 +103,20 @@ function slurmJob(): string | undefined {
   return array && index ? `${array}_${index}` : job;
 }
 
-/** timings.json of a Slurm run: from the first submission to now, and each job's span from its ranks' state files. */
+/** timings.json of a Slurm run: from the first submission to now, and each job's span in its latest submission, from its ranks' state files. */
 async function slurmTimings(runDir: string, jobNames: readonly string[]): Promise<Record<string, unknown>> {
   const submissions = await readSubmissions(runDir);
   const first = submissions[0]?.submittedAt;
   const jobs: Record<string, { ranks: number; seconds: number }> = {};
   for (const name of jobNames) {
-    const latest = [...submissions].reverse().flatMap((s) => s.jobs).find((j) => j.job === name);
-    if (!latest) continue;
+    const submission = [...submissions].reverse().find((s) => s.jobs.some((j) => j.job === name));
+    const latest = submission?.jobs.find((j) => j.job === name);
+    if (!submission || !latest) continue;
     let start = Number.POSITIVE_INFINITY;
     let end = 0;
     for (let rank = 0; rank < latest.world; rank++) {
       const state = await readRankState(runDir, name, rank);
-      if (!state?.endedAt) continue;
+      if (!state?.endedAt || state.submission !== submission.id) continue;
       start = Math.min(start, Date.parse(state.startedAt));
       end = Math.max(end, Date.parse(state.endedAt));
     }

@@ -318,7 +318,7 @@ export async function waitForRun(run: PreparedRun, submission: SlurmSubmission, 
     last = line;
     if (status.state === "finished") return result(run, submission, status);
     // a shared filesystem may show another node's last writes a moment late: look again before failing
-    if (status.state !== "running" && ++settled >= 3) throw new PipelineError("E_RUN", `The Slurm run did not finish.\n${formatStatus(status)}`.trimEnd());
+    if (status.state !== "running" && ++settled >= 3) throw new PipelineError("E_RUN", `The Slurm run did not finish.\n${formatStatus(status, run.spec.cwd)}`.trimEnd());
     if (status.state === "running") settled = 0;
     await sleep(poll);
   }
