@@ -61,15 +61,16 @@ const cli = yargs(hideBin(process.argv))
         .option("mem-per-task", { type: "string", describe: "Slurm memory per task, e.g. 8G" })
         .option("tasks", { type: "number", describe: "Slurm array tasks (ranks) per job (default: one per shard)" })
         .option("max-concurrent", { type: "number", describe: "Slurm: at most this many tasks of a job at once" })
+        .option("retries", { type: "number", describe: "Slurm: run a failed task again up to N times in its allocation" })
         .option("sbatch-arg", { type: "string", array: true, describe: "Extra sbatch option, e.g. --sbatch-arg=--account=lm (repeatable)" })
         .option("poll-seconds", { type: "number", hidden: true, describe: "Slurm: seconds between looks at the queue while waiting" })
-        .group(["executor", "detach", "partition", "time", "cpus-per-task", "mem-per-task", "tasks", "max-concurrent", "sbatch-arg"], "Executor:"),
+        .group(["executor", "detach", "partition", "time", "cpus-per-task", "mem-per-task", "tasks", "max-concurrent", "retries", "sbatch-arg"], "Executor:"),
     async (argv) => {
       if (argv.workers !== undefined && (!Number.isInteger(argv.workers) || argv.workers < 1)) {
         throw new PipelineError("E_USAGE", `--workers: expected a whole number ≥ 1, got ${argv.workers}`);
       }
       const slurm: Record<string, unknown> = {};
-      const flags = { partition: argv.partition, time: argv.time, cpusPerTask: argv.cpusPerTask, memPerTask: argv.memPerTask, tasks: argv.tasks, maxConcurrent: argv.maxConcurrent, sbatchArgs: argv.sbatchArg };
+      const flags = { partition: argv.partition, time: argv.time, cpusPerTask: argv.cpusPerTask, memPerTask: argv.memPerTask, tasks: argv.tasks, maxConcurrent: argv.maxConcurrent, retries: argv.retries, sbatchArgs: argv.sbatchArg };
       for (const [key, value] of Object.entries(flags)) if (value !== undefined) slurm[key] = value;
       const executor = { ...(argv.executor !== undefined ? { type: argv.executor } : {}), ...(Object.keys(slurm).length > 0 ? { slurm } : {}) };
       const progress: ProgressMode = argv.progress === "auto" ? (process.stderr.isTTY ? "tty" : "plain") : argv.progress;

@@ -47,7 +47,13 @@ export async function runRank(runDir: string, jobName: string, rank: number, opt
     docs: 0,
   };
   const statePath = join(runDir, layout.rankState(jobName, rank));
-  const save = (): Promise<void> => writeFileAtomic(statePath, `${JSON.stringify(state)}\n`);
+  // one write at a time: the periodic update and the final one share a temporary file name
+  let saving: Promise<void> = Promise.resolve();
+  const save = (): Promise<void> => {
+    const snapshot = `${JSON.stringify(state)}\n`;
+    saving = saving.catch(() => undefined).then(() => writeFileAtomic(statePath, snapshot));
+    return saving;
+  };
   await save();
   let timer: NodeJS.Timeout | undefined;
   let pool: WorkerPool | undefined;

@@ -63,6 +63,7 @@ export const SlurmConfig = z.strictObject({
     .describe("Memory per task (sbatch --mem); default: the cluster's DefMemPerCPU/DefMemPerNode"),
   tasks: z.number().int().min(1).optional().describe("Array tasks (ranks) per job; default: one per shard. Rank r runs shards r, r+tasks, …"),
   maxConcurrent: z.number().int().min(1).optional().describe("At most this many tasks of a job run at once (sbatch --array …%N)"),
+  retries: z.number().int().min(0).max(10).default(0).describe("Run a failed task again up to this many times in the same allocation (transient errors); its complete shards are not redone"),
   jobName: z.string().regex(/^[A-Za-z0-9_.-]+$/, "expected letters, digits, `_`, `.` or `-`").default("refinery").describe("Prefix of the Slurm job names (`<jobName>-<job>`)"),
   sbatchArgs: z.array(z.string().regex(/^-/, "expected an sbatch option starting with `-`, e.g. --account=lm")).default([]).describe("Extra sbatch options, e.g. [--account=lm, --qos=high]"),
 });

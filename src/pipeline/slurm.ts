@@ -228,7 +228,14 @@ export async function submitRun(run: PreparedRun): Promise<SlurmSubmission | und
             `rank=$(( ${chunk.offset} + \${SLURM_ARRAY_TASK_ID:-0} ))`,
             `exec >>${sh(logDir)}/"$rank.log" 2>&1`,
             `echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) refinery job ${job}, rank $rank of ${world}, submission ${id}: Slurm job \${SLURM_ARRAY_JOB_ID:-$SLURM_JOB_ID}\${SLURM_ARRAY_TASK_ID:+_$SLURM_ARRAY_TASK_ID} on $(hostname)"`,
-            `exec ${sh(node)} ${sh(cli)} task ${sh(run.runDir)} ${sh(job)} "$rank" --world ${world} --submission ${id}`,
+            // a retry runs the same rank again: its tasks that completed are skipped
+            `retries=${isArray ? settings.retries : 0}`,
+            "for ((attempt = 0; ; attempt++)); do",
+            `  ${sh(node)} ${sh(cli)} task ${sh(run.runDir)} ${sh(job)} "$rank" --world ${world} --submission ${id} && exit 0`,
+            "  status=$?",
+            '  if ((attempt >= retries)); then exit "$status"; fi',
+            '  echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) exit code $status: retry $((attempt + 1)) of $retries"',
+            "done",
             "",
           ].join("\n"),
         );

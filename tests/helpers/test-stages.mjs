@@ -83,4 +83,31 @@ export const dropRepeats = defineStage({
   },
 });
 
-export const stages = [dropRepeats];
+/**
+ * A map stage that fails the first time it runs on the listed shards (it leaves a marker file in its
+ * work folder and throws), and passes documents through unchanged the next time: a transient error.
+ */
+export const flaky = defineStage({
+  use: "flaky",
+  kind: "map",
+  summary: "test: fails once per listed shard",
+  codes: [],
+  options: z.strictObject({ shards: z.array(z.number().int()).default([]) }),
+  create: (options) => ({
+    async *run(docs, ctx) {
+      if (options.shards.includes(ctx.shard)) {
+        const marker = join(ctx.workDir, `failed-once-${ctx.shard}`);
+        let before = true;
+        await readFile(marker).catch(() => (before = false));
+        if (!before) {
+          await mkdir(ctx.workDir, { recursive: true });
+          await writeFile(marker, "");
+          throw new Error(`flaky: shard ${ctx.shard} fails on its first attempt`);
+        }
+      }
+      yield* docs;
+    },
+  }),
+});
+
+export const stages = [dropRepeats, flaky];

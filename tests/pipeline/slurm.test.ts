@@ -170,6 +170,17 @@ describe.skipIf(!hasSbatch)(`Slurm executor on a real cluster${hasSbatch ? "" : 
     expect(done.state).toBe("finished");
   });
 
+  it("retries a failed task in its allocation, skipping the shards the rank had completed", async () => {
+    const dir = await sampleShards();
+    await writePipeline(dir, `version: 1\ninput: { paths: "in/web-00-*.jsonl" }\noutput: { dir: out }\nstages:\n  - use: normalize\n  - use: flaky\n    with: { shards: [3] }\n`);
+    const result = await runPipelineFile("pipeline.yaml", { cwd: dir, stageModules: [testStages], pollSeconds: 0.2, executor: { type: "slurm", slurm: { tasks: 2, retries: 1 } } });
+    expect(result.stats.documents).toEqual({ read: 94, written: 94, removed: 0 });
+    const log = await readFile(join(dir, "out", "logs", "p0", "1.log"), "utf8");
+    expect(log).toMatch(
+      /p0 rank 1 of 2: 2 tasks to run of 4 \(1, 3\)\nInternal error[^\n]*\nError: flaky: shard 3 fails on its first attempt\n[^=]*== \S+ exit code 70: retry 1 of 1\np0 rank 1 of 2: 1 task to run of 4 \(3\)\np0 rank 1 of 2: done, 24 documents read/,
+    );
+  });
+
   it("refuses to rerun a run whose jobs are still queued, and passes extra sbatch options through", async () => {
     const dir = await sampleShards();
     await writePipeline(dir, samplePipeline(`"in/web-00-*.jsonl"`).replace("  - use: drop-repeats\n", ""));
