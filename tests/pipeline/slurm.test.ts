@@ -174,10 +174,10 @@ describe.skipIf(!hasSbatch)(`Slurm executor on a real cluster${hasSbatch ? "" : 
     const dir = await sampleShards();
     await writePipeline(dir, `version: 1\ninput: { paths: "in/web-00-*.jsonl" }\noutput: { dir: out }\nstages:\n  - use: normalize\n  - use: flaky\n    with: { shards: [3] }\n`);
     const result = await runPipelineFile("pipeline.yaml", { cwd: dir, stageModules: [testStages], pollSeconds: 0.2, executor: { type: "slurm", slurm: { tasks: 2, retries: 1 } } });
-    expect(result.stats.documents).toEqual({ read: 94, written: 94, removed: 0 });
+    expect(result.stats.documents).toEqual({ read: 95, written: 93, removed: 2 });
     const log = await readFile(join(dir, "out", "logs", "p0", "1.log"), "utf8");
     expect(log).toMatch(
-      /p0 rank 1 of 2: 2 tasks to run of 4 \(1, 3\)\nInternal error[^\n]*\nError: flaky: shard 3 fails on its first attempt\n[^=]*== \S+ exit code 70: retry 1 of 1\np0 rank 1 of 2: 1 task to run of 4 \(3\)\np0 rank 1 of 2: done, 24 documents read/,
+      /p0 rank 1 of 2: 2 tasks to run of 4 \(1, 3\)\nInternal error[^\n]*\nError: flaky: shard 3 fails on its first attempt\n[^=]*== \S+ exit code 70: retry 1 of 1\np0 rank 1 of 2: 1 task to run of 4 \(3\)\np0 rank 1 of 2: done, 23 documents read/,
     );
   });
 
