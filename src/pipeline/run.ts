@@ -15,7 +15,7 @@ import type { ProgressMode } from "./progress.js";
 import { activeSlurmJobs, type SlurmSubmission, submitRun } from "./slurm.js";
 import { type RunSpec, runRegistry } from "./spec.js";
 import { waitForRun } from "./status.js";
-import { writeFileAtomic } from "./task.js";
+import { type TaskEnv, taskCount, writeFileAtomic } from "./task.js";
 
 export { mergeStats, type RunStats } from "./finalize.js";
 
@@ -115,7 +115,10 @@ export async function runPipeline(pipeline: CompiledPipeline, pipelineText: stri
   const submission = await submitRun(run);
   if (!submission) {
     const stats = await finalizeHere(run);
-    return { runDir: run.runDir, stats, skippedTasks: 0, ranTasks: 0, seconds: (Date.now() - run.started) / 1000 };
+    const env: TaskEnv = { pipeline, runDir: run.runDir, cwd: run.spec.cwd, inputs: run.spec.inputs, log: run.log };
+    let tasks = 0;
+    for (const job of run.jobs) tasks += await taskCount(env, job);
+    return { runDir: run.runDir, stats, skippedTasks: tasks, ranTasks: 0, seconds: (Date.now() - run.started) / 1000 };
   }
   return waitForRun(run, submission, options);
 }
@@ -134,9 +137,12 @@ async function prepareRun(pipeline: CompiledPipeline, pipelineText: string, opti
   const started = Date.now();
   const cwd = options.cwd ?? process.cwd();
   const stderr = options.stderr ?? process.stderr;
-  if (pipeline.config.executor.type === "slurm" && options.registry !== undefined) {
+  const onSlurm = pipeline.config.executor.type === "slurm";
+  if (onSlurm && options.registry !== undefined) {
     throw new PipelineError("E_USAGE", "A custom `registry` cannot run on Slurm (tasks are separate processes); give the stages as `stageModules` instead");
   }
+  if (onSlurm && options.workers !== undefined) throw new PipelineError("E_USAGE", "--workers is for the local executor; on Slurm each task runs --cpus-per-task worker threads");
+  if (!onSlurm && options.executor?.slurm !== undefined) throw new PipelineError("E_USAGE", "Slurm settings were given but the executor is local: add --executor slurm");
   const inputs = await resolveInputs(typeof pipeline.config.input.paths === "string" ? [pipeline.config.input.paths] : pipeline.config.input.paths, cwd);
   const runDir = resolve(cwd, pipeline.config.output.dir);
   const identity = runIdentity(pipeline, inputs.map((i) => i.path));

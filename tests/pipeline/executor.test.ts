@@ -23,14 +23,14 @@ function issues(text: string, overrides: Parameters<typeof compilePipelineText>[
 describe("executor settings", () => {
   it("default to the local executor, with Slurm settings that apply only on Slurm", () => {
     const p = compilePipelineText(base, "p.yaml");
-    expect(p.config.executor).toEqual({ type: "local", slurm: { cpusPerTask: 1, jobName: "refinery", sbatchArgs: [] } });
+    expect(p.config.executor).toEqual({ type: "local", slurm: { cpusPerTask: 1, retries: 0, jobName: "refinery", sbatchArgs: [] } });
   });
 
   it("accept every Slurm setting, in the file, from flags and from --set", () => {
     const file = `${base}executor:\n  type: slurm\n  slurm: { partition: cpu, time: 90, cpusPerTask: 4, memPerTask: 8G, tasks: 64, maxConcurrent: 16, sbatchArgs: [--account=lm] }\n`;
     expect(compilePipelineText(file, "p.yaml").config.executor).toEqual({
       type: "slurm",
-      slurm: { partition: "cpu", time: "90", cpusPerTask: 4, memPerTask: "8G", tasks: 64, maxConcurrent: 16, jobName: "refinery", sbatchArgs: ["--account=lm"] },
+      slurm: { partition: "cpu", time: "90", cpusPerTask: 4, memPerTask: "8G", tasks: 64, maxConcurrent: 16, retries: 0, jobName: "refinery", sbatchArgs: ["--account=lm"] },
     });
     const flags = compilePipelineText(base, "p.yaml", { executor: { type: "slurm", slurm: { time: "1-12:00:00", tasks: 8 } } });
     expect(flags.config.executor.slurm).toMatchObject({ time: "1-12:00:00", tasks: 8 });
@@ -45,7 +45,7 @@ describe("executor settings", () => {
       "executor.slurm.memPerTask: expected a Slurm memory size such as 4000, 4000M or 8G",
       "executor.slurm.tasks: expected a number ≥ 1",
       "executor.slurm.sbatchArgs[0]: expected an sbatch option starting with `-`, e.g. --account=lm",
-      "executor.slurm.cpus: unknown option (known: partition, time, cpusPerTask, memPerTask, tasks, maxConcurrent, jobName, sbatchArgs)",
+      "executor.slurm.cpus: unknown option (known: partition, time, cpusPerTask, memPerTask, tasks, maxConcurrent, retries, jobName, sbatchArgs)",
     ]);
     expect(issues(`${base}stages:\n  - use: normalize\n    id: executor\n`)).toEqual(["stages[0].id: `executor` is reserved; give this stage an `id`"]);
   });
@@ -89,6 +89,10 @@ describe("run options around resuming and Slurm", () => {
     expect(noSlurm.stderr).toBe(
       "The Slurm executor needs Slurm's client commands (sbatch, squeue, scancel, scontrol) where Refinery runs, e.g. on a login node; `scontrol` is not on the PATH.\n",
     );
+    const localSlurmFlags = await refinery(["run", "pipeline.yaml", "--tasks", "4"], dir);
+    expect([localSlurmFlags.code, localSlurmFlags.stderr]).toEqual([2, "Slurm settings were given but the executor is local: add --executor slurm\n"]);
+    const slurmWorkers = await refinery(["run", "pipeline.yaml", "--executor", "slurm", "--workers", "2"], dir);
+    expect([slurmWorkers.code, slurmWorkers.stderr]).toEqual([2, "--workers is for the local executor; on Slurm each task runs --cpus-per-task worker threads\n"]);
     const detached = await refinery(["run", "pipeline.yaml", "--detach"], dir);
     expect(detached.code).toBe(2);
     expect(detached.stderr).toBe("Submitting without waiting needs the Slurm executor (`--executor slurm` or `executor: { type: slurm }`)\n");

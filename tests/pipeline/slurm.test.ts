@@ -168,6 +168,10 @@ describe.skipIf(!hasSbatch)(`Slurm executor on a real cluster${hasSbatch ? "" : 
     expectSameFiles(await results(join(dir, "out")), await results(join(dir, "local")));
     const done = JSON.parse((await refinery(["status", "out", "--json"], dir)).stdout) as RunStatus;
     expect(done.state).toBe("finished");
+    // the same command once more: nothing left to submit
+    const again = await runPipelineFile("pipeline.yaml", options);
+    expect([again.ranTasks, again.skippedTasks]).toEqual([0, 11]);
+    expect(await submissions(join(dir, "out"))).toHaveLength(2);
   });
 
   it("retries a failed task in its allocation, skipping the shards the rank had completed", async () => {
