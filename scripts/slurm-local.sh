@@ -109,7 +109,7 @@ PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 EOF
   chmod 0644 "$conf"
   export SLURM_CONF="$conf"
-  slurmctld -f "$conf"
+  slurmctld -c -f "$conf" # -c: a fresh queue, not the jobs of an earlier start
   slurmd -f "$conf" -N localhost
   local waited=0
   until node_idle; do

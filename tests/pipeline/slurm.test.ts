@@ -99,7 +99,8 @@ describe.skipIf(!hasSbatch)(`Slurm executor on a real cluster${hasSbatch ? "" : 
     expect(rank1).toContain("p0 rank 1 of 4: 2 tasks to run of 6 (1, 5)");
     expect(await readFile(join(dir, "slurm4", "logs", "drop-repeats.decide", "2.log"), "utf8")).toContain("drop-repeats.decide rank 2 of 3: 1 task to run of 3 (2)");
 
-    const one = await runPipelineFile("pipeline.yaml", { ...slurm, output: "slurm1", executor: { type: "slurm", slurm: { tasks: 1 } } });
+    // one rank per job, running its shards on two worker threads
+    const one = await runPipelineFile("pipeline.yaml", { ...slurm, output: "slurm1", executor: { type: "slurm", slurm: { tasks: 1, cpusPerTask: 2 } } });
     expect(one.stats).toEqual(local.stats);
     expectSameFiles(await results(join(dir, "slurm1")), expected);
     expect(await readFile(join(dir, "slurm1", "logs", "p1", "0.log"), "utf8")).toContain("p1 rank 0 of 1: 6 tasks to run of 6 (0, 1, 2, 3, 4, 5)");
