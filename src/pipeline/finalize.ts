@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { Json } from "../core/stage.js";
 import { type StageStats, addStageStats, newStageStats, sortedStageStats } from "../core/stats.js";
 import { PipelineError } from "../errors.js";
 import { defaultLevel } from "../io/compression.js";
@@ -35,7 +36,8 @@ export async function finalizeRun(input: FinalizeInput, timings: Readonly<Record
   const shardStats = await readShardStats(runDir, jobs, shards);
   const stats = mergeStats(shardStats, jobs);
   await writeFileAtomic(join(runDir, layout.stats), `${JSON.stringify(stats, null, 2)}\n`);
-  await writeFileAtomic(join(runDir, layout.manifest), `${JSON.stringify(manifest(pipeline, shardStats), null, 2)}\n`);
+  const outputs = await stageOutputs(input);
+  await writeFileAtomic(join(runDir, layout.manifest), `${JSON.stringify(manifest(pipeline, shardStats, outputs), null, 2)}\n`);
   await writeFileAtomic(join(runDir, layout.timings), `${JSON.stringify(timings, null, 2)}\n`);
   const problem = runConservation(stats, shardStats, jobs);
   if (problem) throw new PipelineError("E_RUN", `Conservation check failed for the run: ${problem}`);
@@ -107,8 +109,21 @@ function runConservation(stats: RunStats, byPass: readonly (readonly ShardStats[
   return undefined;
 }
 
+/** What each stage with a `describe` hook reports about the files it wrote, by stage id. */
+async function stageOutputs(input: FinalizeInput): Promise<Map<string, Record<string, Json>>> {
+  const outputs = new Map<string, Record<string, Json>>();
+  const log = { info: () => undefined, warn: () => undefined };
+  for (const compiled of input.pipeline.stages) {
+    const { stage } = compiled;
+    if (!stage.describe) continue;
+    const workDir = join(input.runDir, layout.work(stage.id));
+    outputs.set(stage.id, await stage.describe({ stageId: stage.id, workDir, runDir: input.runDir, shardCount: input.shards, seed: compiled.seed, log }));
+  }
+  return outputs;
+}
+
 /** The manifest: everything needed to reproduce the run; nothing that changes between identical runs. */
-function manifest(pipeline: CompiledPipeline, byPass: readonly (readonly ShardStats[])[]): Record<string, unknown> {
+function manifest(pipeline: CompiledPipeline, byPass: readonly (readonly ShardStats[])[], outputs: ReadonlyMap<string, Record<string, Json>>): Record<string, unknown> {
   const { config } = pipeline;
   return {
     refinery: version,
@@ -118,7 +133,7 @@ function manifest(pipeline: CompiledPipeline, byPass: readonly (readonly ShardSt
     input: { ...config.input, files: (byPass[0] ?? []).map((s) => s.input) },
     output: { ...config.output, level: config.output.level ?? (config.output.compression === "none" ? null : defaultLevel[config.output.compression]) },
     failFast: config.failFast,
-    stages: pipeline.stages.map((c) => ({ id: c.stage.id, use: c.stage.use, kind: c.stage.kind, seed: c.seed, options: c.options })),
+    stages: pipeline.stages.map((c) => ({ id: c.stage.id, use: c.stage.use, kind: c.stage.kind, seed: c.seed, options: c.options, ...(outputs.has(c.stage.id) ? { outputs: outputs.get(c.stage.id) } : {}) })),
     passes: byPass.length,
   };
 }

@@ -63,7 +63,7 @@ export interface PreparedRun {
   readonly started: number;
 }
 
-const RUN_ITEMS = ["output", "ledger", "removed", "stats", "passes", "work", "state", "logs", layout.manifest, layout.stats, layout.timings, "report.html"];
+const RUN_ITEMS = ["output", "ledger", "removed", "stats", "passes", "work", "state", "logs", "tokens", layout.manifest, layout.stats, layout.timings, "report.html"];
 
 /** Loads and compiles a pipeline file with the run's registry (built-in stages plus stage modules). */
 async function compileFile(path: string, options: RunOptions): Promise<{ pipeline: CompiledPipeline; text: string }> {
