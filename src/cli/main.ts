@@ -4,6 +4,8 @@ import { relative, resolve } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { explain, readRunStats } from "../api/run-dir.js";
+import { formatTokenReport, inspectTokens } from "../api/tokens.js";
+import { mergeMegatron } from "../io/token-files.js";
 import { PipelineError } from "../errors.js";
 import { loadPipeline } from "../pipeline/load.js";
 import { planJobs } from "../pipeline/plan.js";
@@ -180,6 +182,37 @@ const cli = yargs(hideBin(process.argv))
       const stats = await readRunStats(argv.run);
       out(argv.json ? `${JSON.stringify(stats, null, 2)}\n` : formatSummary(stats, resolve(argv.run)));
     },
+  )
+  .command(
+    "merge-shards <inputs..>",
+    "Concatenate Megatron datasets (.bin + .idx) into one, with a correct index",
+    (y) =>
+      y
+        .positional("inputs", { type: "string", array: true, demandOption: true, describe: "Dataset prefixes, .bin/.idx files, or folders (every .idx inside, in name order)" })
+        .option("output", { alias: "o", type: "string", demandOption: true, describe: "Prefix of the merged dataset (writes <prefix>.bin, .idx and .docs.jsonl)" }),
+    async (argv) => {
+      const result = await mergeMegatron(argv.inputs, argv.output);
+      out(`${result.prefix}: ${result.inputs} datasets merged, ${result.documents} documents, ${result.tokens} ${result.dtype} tokens${result.auditIndex ? " (with the audit index)" : " (no audit index: not every input had one)"}\n`);
+    },
+  )
+  .command("tokens <command>", "Look at token shards", (y) =>
+    y
+      .command(
+        "inspect <file>",
+        "Token count, document count, dtype and the first documents decoded, for a Megatron, nanoGPT or llm.c shard",
+        (z) =>
+          z
+            .positional("file", { type: "string", demandOption: true, describe: "A shard: its .bin, .idx or prefix" })
+            .option("docs", { alias: "n", type: "number", default: 3, describe: "How many documents to decode" })
+            .option("tokenizer", { type: "string", describe: "Tokenizer to decode with (default: the one recorded beside the shard)" })
+            .option("json", { type: "boolean", default: false }),
+        async (argv) => {
+          if (!Number.isInteger(argv.docs) || argv.docs < 0) throw new PipelineError("E_USAGE", `--docs: expected a whole number ≥ 0, got ${argv.docs}`);
+          const report = await inspectTokens(argv.file, { docs: argv.docs, ...(argv.tokenizer !== undefined ? { tokenizer: argv.tokenizer } : {}) });
+          out(argv.json ? `${JSON.stringify(report)}\n` : formatTokenReport(report));
+        },
+      )
+      .demandCommand(1, "Name a tokens command (inspect)."),
   )
   .demandCommand(1, "Name a command.")
   .strict()
