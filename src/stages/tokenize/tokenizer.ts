@@ -80,7 +80,8 @@ function loadTiktoken(name: TiktokenName): TextTokenizer {
   // vocabulary (50,281) goes past its only special token (50,256)
   const maxId = Math.max((specials.explicit_n_vocab ?? 0) - 1, ...specialIds.values());
   const utf8 = new TextEncoder();
-  const decoder = new TextDecoder("utf-8");
+  // ignoreBOM: a U+FEFF at the start of a document is text, not a byte-order mark to drop
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   return {
     name,
     kind: "tiktoken",
