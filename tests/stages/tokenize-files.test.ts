@@ -99,6 +99,14 @@ describe("tokenize: resume and the CLI", () => {
     expect([...a.keys()].some((k) => k.endsWith(".tmp"))).toBe(false);
   });
 
+  it("--force with other options leaves no shard of the earlier run behind", async () => {
+    const dir = await setup([three, [{ id: "x", text: "Another one" }]], { tokenizer: "gpt2", shardTokens: 5 });
+    const first = await run(dir);
+    expect((await readdir(join(first, "tokens", "train"))).filter((n) => n.endsWith(".idx")).length).toBe(4);
+    await runPipelineFile("pipeline.yaml", { cwd: dir, workers: 1, force: true, set: ["tokenize.shardTokens=null"] });
+    expect((await readdir(join(first, "tokens", "train"))).sort()).toEqual(["train_00000.bin", "train_00000.docs.jsonl", "train_00000.idx"]);
+  });
+
   it("tokens inspect prints counts, dtype and decoded documents; merge-shards writes a dataset", async () => {
     const dir = await setup([three], { tokenizer: "gpt2", shuffle: false, shardTokens: 12 });
     await run(dir);
