@@ -297,7 +297,8 @@ export async function mergeMegatron(inputs: readonly string[], output: string): 
     }
     await idx.write(megatronIndexBytes({ dtype: finalDtype, lengths, documentIndices }));
     await bin.commit();
-    await audit?.commit();
+    if (audit) await audit.commit();
+    else await rm(`${outPrefix}.docs.jsonl`, { force: true }); // an older merge's audit index would not match
     await idx.commit();
   } catch (error) {
     await Promise.all([bin.abort(), idx.abort(), audit?.abort()]);

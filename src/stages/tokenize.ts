@@ -251,7 +251,8 @@ function observer(settings: Settings, ctx: StageContext): Observer {
       }
       if (eos !== null) out[at++] = eos;
 
-      const split = partitionName(getField(doc.meta, settings.splitField) ?? settings.defaultSplit);
+      const value = getField(doc.meta, settings.splitField);
+      const split = value === undefined || value === null || value === "" ? settings.defaultSplit : partitionName(value);
       const files = await filesFor(split);
       const line = `${JSON.stringify({ id: doc.id, source: doc.source })}\n`;
       const lineBytes = Buffer.byteLength(line, "utf8");
