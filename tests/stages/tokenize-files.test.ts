@@ -109,7 +109,8 @@ describe("tokenize: resume and the CLI", () => {
 
   it("tokens inspect prints counts, dtype and decoded documents; merge-shards writes a dataset", async () => {
     const dir = await setup([three], { tokenizer: "gpt2", shuffle: false, shardTokens: 12 });
-    await run(dir);
+    const ran = await refinery(["run", "pipeline.yaml", "--workers", "1", "--progress", "off"], dir);
+    expect(ran.stdout).toContain("Tokens   train 23 tokens (3 documents); stage `tokenize`, shards listed in manifest.json");
     const inspect = await refinery(["tokens", "inspect", "out/tokens/train/train_00000.bin", "--docs", "1"], dir);
     expect(inspect.code).toBe(0);
     expect(inspect.stdout).toContain("format     megatron");
