@@ -71,8 +71,10 @@ interface TiktokenModule {
 }
 
 function loadTiktoken(name: TiktokenName): TextTokenizer {
-  const tiktoken = require("tiktoken") as TiktokenModule;
-  const encoding = tiktoken.get_encoding(name);
+  // the encoder (WASM plus the ranks) is built on first use: compiling a pipeline only needs the
+  // special tokens, and the main thread of a multi-worker run never encodes
+  let encoder: ReturnType<TiktokenModule["get_encoding"]> | undefined;
+  const encoding = (): ReturnType<TiktokenModule["get_encoding"]> => (encoder ??= (require("tiktoken") as TiktokenModule).get_encoding(name));
   // the special tokens and vocabulary size of each encoding, as tiktoken's registry declares them
   const specials = require(`tiktoken/encoders/${name}.json`) as { special_tokens: Record<string, number>; explicit_n_vocab?: number };
   const specialIds = new Map(Object.entries(specials.special_tokens));
@@ -89,13 +91,13 @@ function loadTiktoken(name: TiktokenName): TextTokenizer {
     defaultEos: "<|endoftext|>",
     defaultBos: undefined,
     forbidden: new Set(specialIds.values()),
-    encode: (text) => encoding.encode_ordinary(text),
-    decode: async (ids) => decoder.decode(encoding.decode(Uint32Array.from(ids))),
+    encode: (text) => encoding().encode_ordinary(text),
+    decode: async (ids) => decoder.decode(encoding().decode(Uint32Array.from(ids))),
     tokenId(token) {
       const special = specialIds.get(token);
       if (special !== undefined) return special;
       try {
-        return encoding.encode_single_token(utf8.encode(token));
+        return encoding().encode_single_token(utf8.encode(token));
       } catch {
         return undefined;
       }
@@ -161,6 +163,7 @@ function loadHuggingFace(path: string): TextTokenizer {
   // tokenizes `</s>` or `<|endoftext|>` written in a page like any other text
   const ordinary: TokenizerJson = { ...json, added_tokens: added.filter((t) => t.special !== true) };
   const lib = require("tokenizers") as TokenizersModule;
+  // built now, so that a tokenizer.json the library cannot read is reported before the run starts
   const encoder = lib.Tokenizer.fromString(JSON.stringify(ordinary));
   let decoder: NativeTokenizer | undefined;
 
