@@ -13,3 +13,7 @@ export { type Explanation, type LedgerRow, explain, readLedger, readRunStats } f
 export { type StageOutcome, runStageInMemory } from "./api/memory.js";
 export { registry, stageNames } from "./registry.js";
 export { version } from "./version.js";
+export { type InspectOptions, type TokenReport, formatTokenReport, inspectTokens } from "./api/tokens.js";
+export { type MergeResult, type ShardInfo, mergeMegatron, readShardInfo, readShardTokens } from "./io/token-files.js";
+export { type TextTokenizer, TIKTOKEN_ENCODINGS, loadTokenizer } from "./stages/tokenize/tokenizer.js";
+export { type TokenDtype, type TokenFormat, dtypeFor, megatronIndexBytes, parseMegatronIndex } from "./core/tokens/format.js";
