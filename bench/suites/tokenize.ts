@@ -7,6 +7,13 @@
  * Targets (issue #9): ≥ 6 MB/s of text per core, and ≥ 80% of the tokenizer's own speed.
  * Besides wall-clock rates it prints MB per CPU-second (process.cpuUsage, all threads), which a
  * shared, loaded machine distorts far less than wall time.
+ *
+ * Recorded (2 cores, Node 20, gpt2, BENCH_MB=200 → 24.6 MB of text; machine shared, load average
+ * 15–22, so this process got about a third of a core):
+ *   tokenizer alone        1.10 MB/s   4.27 MB/CPU-s
+ *   tokenize + write, 1 w  1.04 MB/s   3.74 MB/CPU-s   (94% wall, 88% CPU of the tokenizer alone)
+ *   tokenize + write, 2 w  0.99 MB/s   3.51 MB/CPU-s   (same CPU work spread over both workers;
+ *                                                        wall time bound by the machine's load)
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
