@@ -1,14 +1,16 @@
 /**
- * `language-filter` (filter): keeps documents in the listed languages whose score reaches that
- * language's minimum. Reads the `language` stage's tags (`lang`, `lang_score`), so it must come
- * after a `language` stage. Codes:
+ * `language-filter` (filter): keeps documents in the listed languages (or in any language) whose
+ * score reaches that language's minimum. Reads the `language` stage's tags (`lang`, `lang_score`),
+ * so it must come after a `language` stage. Codes:
  * - lang_not_allowed: the language is not listed (value: the language, threshold: the list);
- * - lang_score_too_low: listed, but the score is below its minimum (value: score, threshold: min);
+ * - lang_undetermined: the document is `und` and `und` is not listed (value: `und`);
+ * - lang_score_too_low: the score is below the language's minimum (value: score, threshold: min);
  * - lang_missing: the document has no language tag (no `language` stage before this one).
  * The ledger row carries the detected language (`lang`) and `lang_score` either way.
  *
  * Default minimum 0.65: datatrove's LanguageFilter `language_threshold` and FineWeb's English
- * filter (Penedo et al. 2024) keep lid.176 scores ≥ 0.65.
+ * filter (Penedo et al. 2024) keep lid.176 scores ≥ 0.65. CCNet (Wenzek et al. 2020) keeps every
+ * language with a score ≥ 0.5: `languages: null, minScore: 0.5`.
  */
 import { z } from "zod";
 import { getField } from "../../core/doc.js";
@@ -21,7 +23,8 @@ const Score = z.number().min(0).max(1);
 const Options = z.strictObject({
   languages: z
     .union([z.array(z.string().min(1)).min(1), z.record(z.string().min(1), Score.nullable())])
-    .describe("Languages to keep: a list (`[en, de]`, each with `minScore`) or a map of language → its own minimum score (`{en: 0.65, de: 0.5}`, null: `minScore`). `und` keeps undetermined documents"),
+    .nullable()
+    .describe("Languages to keep: a list (`[en, de]`, each with `minScore`), a map of language → its own minimum score (`{en: 0.65, de: 0.5}`, null: `minScore`), or null: every language. Listing `und` keeps undetermined documents"),
   minScore: Score.default(0.65).describe("Minimum `lang_score` for listed languages without their own; datatrove / FineWeb use 0.65 with lid.176"),
   field: z
     .string()
@@ -34,9 +37,9 @@ export const languageFilter = defineFilter({
   use: "language-filter",
   summary: "Keep documents in listed languages, each with a minimum score; the ledger records the detected language and score",
   options: Options,
-  codes: ["lang_not_allowed", "lang_score_too_low", "lang_missing"],
+  codes: ["lang_not_allowed", "lang_undetermined", "lang_score_too_low", "lang_missing"],
   create: (o) => {
-    const entries: [string, number | null][] = Array.isArray(o.languages) ? o.languages.map((l) => [l, null]) : Object.entries(o.languages);
+    const entries: [string, number | null][] = o.languages === null ? [] : Array.isArray(o.languages) ? o.languages.map((l) => [l, null]) : Object.entries(o.languages);
     const minimum = new Map<string, number>();
     entries.forEach(([code, min]) => {
       const path = Array.isArray(o.languages) ? ["languages", minimum.size] : ["languages", code];
@@ -47,6 +50,7 @@ export const languageFilter = defineFilter({
       }
       minimum.set(code, min ?? o.minScore);
     });
+    const anyLanguage = o.languages === null;
     const allowed = [...minimum.keys()];
     const scoreField = `${o.field}_score`;
     return (doc) => {
@@ -54,9 +58,9 @@ export const languageFilter = defineFilter({
       const raw = getField(doc.meta, scoreField);
       const score = typeof raw === "number" ? raw : null;
       if (typeof lang !== "string") return { ...drop("lang_missing", null, o.field), detail: { detail: `no \`${o.field}\` tag: put a \`language\` stage before \`language-filter\`` } };
-      const min = minimum.get(lang);
       const detail = { lang_score: score, ...(o.field === "lang" ? {} : { [o.field]: lang }) };
-      if (min === undefined) return { ...drop("lang_not_allowed", lang, allowed), detail };
+      const min = minimum.get(lang) ?? (anyLanguage && lang !== UND ? o.minScore : undefined);
+      if (min === undefined) return { ...drop(lang === UND ? "lang_undetermined" : "lang_not_allowed", lang, anyLanguage ? "any language" : allowed), detail };
       // `und` has score 0: listing it keeps undetermined documents whatever the minimum
       if (lang !== UND && (score === null || score < min)) return { ...drop("lang_score_too_low", score, min), detail };
       return undefined;
