@@ -32,7 +32,8 @@ export interface Detector {
   readonly name: DetectorName;
   /**
    * The `k` most likely languages of `text` (one line of prepared text, never empty), best first.
-   * Labels that map to the same code are merged (their scores added).
+   * Labels that map to the same code are merged (their scores added). Empty when the model found
+   * nothing it knows in the text (fastText: no known word or character n-gram).
    */
   predict(text: string, k: number): Prediction[];
 }
@@ -126,12 +127,19 @@ const LABEL_PREFIX = "__label__".length;
 
 async function loadFasttext(): Promise<Detector> {
   const ft = await fasttextInstance();
+  // With no known feature the model answers with its bias alone, the same for every such text;
+  // the compressed lid.176.ftz lacks the n-grams of some rare words (e.g. some Chinese sentences)
+  const blank = ft.predict("", 1, 0);
+  const [blankScore, blankLabel] = blank.get(0);
+  blank.delete();
   return {
     name: "fasttext",
     predict(text, k) {
       const vector = ft.predict(text, k, 0);
       const out: [string, number][] = [];
       try {
+        const [score, label] = vector.get(0);
+        if (score === blankScore && label === blankLabel) return [];
         for (let i = 0; i < vector.size(); i++) {
           const [score, label] = vector.get(i);
           const code = label.slice(LABEL_PREFIX);
@@ -216,4 +224,9 @@ function loadCld2(): Detector {
 export function detectorLanguages(name: DetectorName): ReadonlySet<string> {
   const table = name === "fasttext" ? FASTTEXT_CODES : name === "franc" ? FRANC_CODES : CLD2_CODES;
   return new Set(Object.values(table).filter((code) => code !== "und"));
+}
+
+/** Whether `name` has been loaded (or is loading) in this thread. */
+export function isDetectorLoaded(name: DetectorName): boolean {
+  return loaded.has(name);
 }

@@ -4,7 +4,7 @@
  */
 import { prepare } from "../../core/lang/prepare.js";
 import type { Detector } from "./detectors.js";
-import { languageDefaults } from "./language.js";
+import { languageDefaults, predictWithFallback } from "./language.js";
 
 /**
  * Languages that are hard to tell apart on short text and are counted as one in the "grouped"
@@ -104,7 +104,7 @@ export function evaluate(rows: readonly EvalRow[], detector: Detector, supported
   const letterBins = letterEdges.slice(1).map(() => [0, 0]);
   for (const row of rows) {
     const prepared = prepare(row.text, defaults.maxChars);
-    const best = prepared.text === "" ? { lang: "und", score: 0 } : (detector.predict(prepared.text, 1)[0] ?? { lang: "und", score: 0 });
+    const best = prepared.text === "" ? { lang: "und", score: 0 } : (predictWithFallback(detector, prepared.text, row.text, defaults.maxChars, 1)[0] ?? { lang: "und", score: 0 });
     const right = best.lang === row.label;
     const und = prepared.letters < defaults.minLetters || best.lang === "und" || best.score < defaults.minScore;
     const tallies = [all, ...(supported.has(row.label) ? [known] : [])];

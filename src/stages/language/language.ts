@@ -18,7 +18,7 @@ import { z } from "zod";
 import type { Doc, Meta } from "../../core/doc.js";
 import { withMeta } from "../../core/doc.js";
 import { UND } from "../../core/lang/codes.js";
-import { type SplitMode, prepare, splitUnits } from "../../core/lang/prepare.js";
+import { type SplitMode, cutAt, prepare, splitUnits } from "../../core/lang/prepare.js";
 import { StageOptionError } from "../../core/stage.js";
 import { PipelineError } from "../../errors.js";
 import { defineStage } from "../define.js";
@@ -85,12 +85,23 @@ function byScore(a: readonly [string, number], b: readonly [string, number]): nu
   return b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 }
 
+/**
+ * Predicts on the prepared text; when the model finds nothing it knows there (the punctuation left
+ * out may have been all it knew), on the original text with its whitespace collapsed.
+ */
+export function predictWithFallback(detector: Detector, prepared: string, original: string, maxChars: number | null, k: number): Prediction[] {
+  const predictions = detector.predict(prepared, k);
+  if (predictions.length > 0) return predictions;
+  const raw = cutAt(original, maxChars).replace(/\s+/g, " ").trim();
+  return raw === "" ? [] : detector.predict(raw, k);
+}
+
 /** Classifies one document (pure given the detector). */
 export function classify(text: string, detector: Detector, o: Pick<Options, "maxChars" | "minLetters" | "minScore" | "newlines" | "topK">): LanguageResult {
   if (o.newlines === "join") {
     const prepared = prepare(text, o.maxChars);
     if (prepared.letters < o.minLetters || prepared.text === "") return { lang: UND, score: 0, und: "too_short", chars: [[UND, text.length]], ...(o.topK > 0 ? { top: [] } : {}) };
-    const predictions = detector.predict(prepared.text, Math.max(1, o.topK));
+    const predictions = predictWithFallback(detector, prepared.text, text, o.maxChars, Math.max(1, o.topK));
     const best = predictions[0];
     const top = o.topK > 0 ? { top: predictions } : {};
     if (best === undefined || best.lang === UND || best.score < o.minScore) return { lang: UND, score: 0, und: "low_score", chars: [[UND, text.length]], ...top };
@@ -110,7 +121,7 @@ function classifyUnits(text: string, detector: Detector, mode: SplitMode, o: Pic
     let lang = UND;
     if (prepared.letters >= o.minLetters && prepared.text !== "") {
       anyLongEnough = true;
-      const best = detector.predict(prepared.text, 1)[0];
+      const best = predictWithFallback(detector, prepared.text, unit.text, o.maxChars, 1)[0];
       if (best !== undefined && best.lang !== UND && best.score >= o.minScore) {
         lang = best.lang;
         mass.set(lang, (mass.get(lang) ?? 0) + unit.chars * best.score);
