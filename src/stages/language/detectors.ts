@@ -166,11 +166,15 @@ export async function fasttextLabels(): Promise<string[]> {
 // --- franc (pure JS trigrams)
 
 /**
- * franc ranks languages by trigram distance and normalises the best to 1; a softmax over those
- * normalised scores with this sharpness turns them into probability-like scores (measured on the
- * langid evaluation set: with 20, the mean score of franc's answers is close to its accuracy).
+ * franc ranks languages by trigram distance and reports `1 - (d - dmin) / (len × 300 - dmin)` for
+ * the first 2,048 characters. Refinery turns that back into the distance gap to the best language
+ * per trigram compared (at most 300), and scores with a softmax over `-gap / 10`. The temperature
+ * is measured on the langid set: with 10, the mean score of franc's answers (0.81 on paragraphs,
+ * 0.83 on 2–20 KB documents) is close to its accuracy (0.78, 0.82).
  */
-const FRANC_SHARPNESS = 20;
+const FRANC_TEMPERATURE = 10;
+const FRANC_MAX_LENGTH = 2048;
+const FRANC_MAX_DIFFERENCE = 300;
 
 async function loadFranc(): Promise<Detector> {
   const { francAll } = await import("franc");
@@ -178,10 +182,12 @@ async function loadFranc(): Promise<Detector> {
     name: "franc",
     predict(text, k) {
       const ranked = francAll(text, { minLength: 1 });
-      if (ranked.length === 0 || ranked[0]?.[0] === "und") return [{ lang: "und", score: 0 }];
+      if (ranked.length === 0 || ranked[0]?.[0] === "und") return [];
+      const length = Math.min(text.length, FRANC_MAX_LENGTH);
+      const perTrigram = (length * FRANC_MAX_DIFFERENCE) / Math.min(FRANC_MAX_DIFFERENCE, length);
       let total = 0;
       const weights = ranked.map(([code, s]) => {
-        const w = Math.exp(FRANC_SHARPNESS * (s - 1));
+        const w = Math.exp((-(1 - s) * perTrigram) / FRANC_TEMPERATURE);
         total += w;
         return [FRANC_CODES[code] ?? code, w] as [string, number];
       });
@@ -214,7 +220,6 @@ function loadCld2(): Detector {
       // the score is the share, halved when CLD2 says the answer is unreliable
       const factor = result.reliable ? 1 : 0.5;
       const out = result.languages.map((l) => [CLD2_CODES[l.code] ?? l.code, (factor * l.percent) / 100] as [string, number]);
-      if (out.length === 0) return [{ lang: "und", score: 0 }];
       return finish(out, k);
     },
   };
