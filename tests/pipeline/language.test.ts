@@ -1,6 +1,7 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { toLanguageCode } from "../../src/core/lang/codes.js";
 import type { StageStats } from "../../src/core/stats.js";
 import { runPipelineFile } from "../../src/pipeline/run.js";
 import { listFiles, readAllRows, snapshotDir, tempDir } from "../helpers/files.js";
@@ -82,6 +83,24 @@ describe("language tagging, filtering and routing in a run", () => {
 
     const summary = await refinery(["stats", join(dir, "run1")], dir);
     expect(summary.stdout).toContain("Languages (language): en 12, fr 12, de 10, es 10, ja 10, und 6");
+  });
+
+  it("the sample job tags every document; the tags agree with the sample's labels on real pages", async () => {
+    const out = await tempDir();
+    const { stats } = await runPipelineFile("pipelines/sample.yaml", { cwd: repoRoot, workers: 2, output: out });
+    const tag = stats.stages.find((s) => s.use === "language") as StageStats;
+    expect(tag.seen).toBe(279);
+    const mix = Object.entries(tag.counters).filter(([k]) => k.startsWith("lang/")).reduce((sum, [, v]) => sum + v, 0);
+    expect(mix).toBe(279);
+    const manifest = JSON.parse(await readFile(join(repoRoot, "fixtures", "sample", "manifest.json"), "utf8")) as { id: string; kind: string; lang: string }[];
+    const rows = await readAllRows<{ id: string; lang: string }>(join(out, "output"));
+    const tagged = new Map(rows.map((r) => [r.id, r.lang]));
+    const pages = manifest.filter((m) => m.kind === "page" && tagged.has(m.id));
+    const disagree = pages.filter((m) => tagged.get(m.id) !== toLanguageCode(m.lang));
+    // the labels come from install paths: the pages that disagree are untranslated pages (English
+    // text under a localized menu) in the pl, fa, ar, fr, zh, hi, el, es, cs folders
+    expect(disagree.length / pages.length).toBeLessThan(0.1);
+    expect(disagree.map((m) => tagged.get(m.id))).toEqual(disagree.map(() => "en"));
   });
 
   it("pipelines/language.yaml tags every row of the sample and drops nothing", async () => {
