@@ -26,6 +26,8 @@ export interface RecordOptions {
   readonly invalidUtf8: "drop" | "replace";
   /** Records longer than this (bytes) are recorded as `record_too_large` without being buffered. */
   readonly maxRecordBytes: number;
+  /** Metadata fields to keep (by their name in the input); `undefined` keeps every field. */
+  readonly metaFields?: readonly string[] | undefined;
 }
 
 /** Receives what a reader could not turn into documents. */
@@ -70,8 +72,10 @@ export function rowToDoc(row: unknown, source: DocSource, options: RecordOptions
     return { id, source, reason: "missing_text", message: `${where}: expected a string \`${options.textField}\` field; ${found}` };
   }
   const meta: Record<string, unknown> = {};
+  const keep = options.metaFields;
   for (const key in record) {
     if (key === options.idField || key === options.textField) continue;
+    if (keep !== undefined && !keep.includes(key)) continue;
     meta[RESERVED.has(key) ? `${key}_original` : key] = record[key];
   }
   return { id, text, meta, source };
@@ -107,7 +111,8 @@ export async function* readJsonl(bytes: AsyncIterable<Buffer>, options: RecordOp
   let oversizeHead: Buffer | undefined;
   let line = 1;
   let offset = 0;
-  const canReuse = options.idField === "id" && options.textField === "text";
+  // rows already in output shape are written back as their bytes, unless fields must be left out
+  const canReuse = options.idField === "id" && options.textField === "text" && options.metaFields === undefined;
 
   function* handle(buf: Buffer): Generator<Doc> {
     const source: DocSource = { file, line, offset };
