@@ -257,10 +257,10 @@ export async function* frameWarc(pieces: AsyncIterable<Piece>, maxRecordBytes: n
       index++;
       continue;
     }
-    // the block must be followed by CRLF CRLF (tolerated: 0–4 line-end bytes), then a record or the end
+    // the block must be followed by CRLF CRLF, or else (tolerated: 0–4 line-end bytes) by the next record or the end
     let after = blockEnd;
     while (after < blockEnd + 4 && (q.byte(after) === 13 || q.byte(after) === 10)) after++;
-    const endsWell = after >= q.end ? q.eof : q.slice(after, after + 5).equals(Buffer.from("WARC/"));
+    const endsWell = q.slice(blockEnd, blockEnd + 4).equals(CRLF2) || (after >= q.end ? q.eof : q.slice(after, after + 5).equals(Buffer.from("WARC/")));
     if (!endsWell) {
       yield await bad(`Content-Length ${length} does not end at the record's end (expected CRLF CRLF and the next \`WARC/\` line after the block)`, blockStart);
       index++;
@@ -377,8 +377,8 @@ export interface WarcReadOptions {
 /**
  * Reads a WARC/WET file into documents (see the module comment for what becomes one). Documents:
  * `id` = WARC-Record-ID (without angle brackets), metadata `url`, `date`, `warc_record_id`,
- * `warc_type` (for `resource`/`conversion`), `http_status`, `content_type`, `charset`,
- * `charset_source`; source `{file, offset, record}`.
+ * `warc_truncated` (when the crawler cut the payload), `warc_type` (for `resource`/`conversion`),
+ * `http_status`, `content_type`, `charset`, `charset_source`; source `{file, offset, record}`.
  */
 export async function* readWarc(path: string, compression: Compression, tally: RawTally, options: WarcReadOptions): AsyncIterable<Doc> {
   const { records, sink } = options;
@@ -412,6 +412,8 @@ export async function* readWarc(path: string, compression: Compression, tally: R
     };
     put("url", url);
     put("date", rec.headers.get("warc-date"));
+    // the crawler cut the payload (`length`, `time`, …): the page may be incomplete
+    put("warc_truncated", rec.headers.get("warc-truncated"));
     if (recordId) put("warc_record_id", recordId);
     let payload: Buffer;
     let contentType: string | undefined;
@@ -434,8 +436,12 @@ export async function* readWarc(path: string, compression: Compression, tally: R
         try {
           payload = decodeContentEncoding(payload, encoding, records.maxRecordBytes);
         } catch (cause) {
-          fail("bad_content_encoding", `cannot decode Content-Encoding ${encoding}: ${(cause as Error).message}`);
-          continue;
+          // crawlers (Common Crawl among them) often store the decoded body and keep the header
+          if (looksLikeHtml(payload)) sink.count("content_encoding_already_decoded");
+          else {
+            fail("bad_content_encoding", `cannot decode Content-Encoding ${encoding}: ${(cause as Error).message}`);
+            continue;
+          }
         }
       }
     } else if (type === "resource" || type === "conversion") {
@@ -446,15 +452,15 @@ export async function* readWarc(path: string, compression: Compression, tally: R
       sink.count(`warc_${type || "untyped"}`);
       continue;
     }
+    if (payload.length === 0) {
+      fail("empty_payload", "the record has no payload");
+      continue;
+    }
     const mime = mimeOf(contentType);
     const isText = type === "conversion" && (mime === undefined || mime === "text/plain");
     const isHtml = !isText && (mime !== undefined ? HTML_TYPES.has(mime) : looksLikeHtml(payload));
     if (!isText && !isHtml) {
       fail("not_html", `content type ${mime ?? "missing"} is not HTML`, mime ?? "");
-      continue;
-    }
-    if (payload.length === 0) {
-      fail("empty_payload", "the record has no payload");
       continue;
     }
     put("content_type", mime ?? "text/html");

@@ -157,9 +157,40 @@ export function decodeHtmlBytes(bytes: Uint8Array, headerContentType?: string): 
 
 function finish(bytes: Uint8Array, charset: string, source: CharsetSource): Decoded {
   const decoder = decoderFor(charset) ?? (decoderFor("utf-8") as Decoder);
+  if (decoder.encoding === "windows-1252") {
+    const text = decodeWindows1252(bytes);
+    return { text, charset: "windows-1252", source, replaced: countReplacements(text) };
+  }
   const text = decoder.decode(bytes);
   return { text, charset: decoder.encoding, source, replaced: countReplacements(text) };
 }
+
+/**
+ * WHATWG windows-1252 (what `iso-8859-1`, `latin1` and `us-ascii` labels mean on the web). Node 20's
+ * `TextDecoder` decodes it as ISO-8859-1, turning 0x80–0x9F (€, curly quotes, dashes) into C1
+ * control characters, so the 32 differing code points are mapped here.
+ */
+export function decodeWindows1252(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  let start = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    if (b >= 0x80 && b <= 0x9f) {
+      if (i > start) parts.push(latin1Decoder.decode(bytes.subarray(start, i)));
+      parts.push(String.fromCharCode(CP1252_HIGH[b - 0x80] as number));
+      start = i + 1;
+    }
+  }
+  if (start === 0) return latin1Decoder.decode(bytes);
+  if (start < bytes.length) parts.push(latin1Decoder.decode(bytes.subarray(start)));
+  return parts.join("");
+}
+
+// WHATWG index-windows-1252, 0x80–0x9F (undefined positions map to the C1 control, as the standard says)
+const CP1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+];
 
 function countReplacements(text: string): number {
   let n = 0;
