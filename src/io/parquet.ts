@@ -118,7 +118,7 @@ export async function* readParquet(path: string, tally: RawTally, records: Recor
       const rowEnd = rowStart + Number(rowGroup.num_rows);
       let rows: Record<string, unknown>[];
       try {
-        rows = (await parquetReadObjects({ file: buffer, metadata, rowStart, rowEnd, compressors: parquetCompressors, ...(columns ? { columns } : {}) })) as Record<string, unknown>[];
+        rows = (await parquetReadObjects({ file: buffer, metadata, rowStart, rowEnd, compressors: parquetCompressors, utf8: false, ...(columns ? { columns } : {}) })) as Record<string, unknown>[];
       } catch (cause) {
         sink.bad({
           id: `${file}#${rowStart}`,
