@@ -1,11 +1,13 @@
 import type { StageDefinition } from "./core/stage.js";
 import { fieldFilter } from "./stages/field-filter.js";
+import { htmlExtract } from "./stages/html-extract.js";
 import { length } from "./stages/length.js";
 import { normalize } from "./stages/normalize.js";
 import { sample } from "./stages/sample.js";
 
 /** Every stage a pipeline file may `use`. Adding a stage means adding one line here. */
 export const registry: Readonly<Record<string, StageDefinition>> = Object.freeze({
+  "html-extract": htmlExtract,
   normalize,
   length,
   "field-filter": fieldFilter,

@@ -106,8 +106,24 @@ function tokensOf(value: string): string[] {
     .filter((t) => t.length > 1);
 }
 
+const hintCache = new Map<string, number>();
+
+/** Boilerplate (-1) or content (+1) hint of an element's class and id tokens; cached, as pages repeat them. */
 function classHint(attribs: Record<string, string>): number {
-  const value = `${attribs.class ?? ""} ${attribs.id ?? ""}`;
+  const cls = attribs.class;
+  const id = attribs.id;
+  if (cls === undefined && id === undefined) return 0;
+  const value = `${cls ?? ""} ${id ?? ""}`;
+  let hint = hintCache.get(value);
+  if (hint === undefined) {
+    hint = computeHint(value);
+    if (hintCache.size >= 4096) hintCache.clear();
+    hintCache.set(value, hint);
+  }
+  return hint;
+}
+
+function computeHint(value: string): number {
   if (value.length <= 1) return 0;
   let neg = false;
   let pos = false;
