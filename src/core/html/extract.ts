@@ -51,13 +51,15 @@ export interface Extracted {
 /** A block whose link characters exceed this share of its characters is navigation. */
 const BLOCK_LINK_DENSITY = 0.5;
 /** A container of ≥ LIST_MIN_BLOCKS blocks whose text is links beyond this share is a link list. */
-const LIST_LINK_DENSITY = 0.5;
+const LIST_LINK_DENSITY = 0.7;
 const LIST_MIN_BLOCKS = 3;
 /** A hinted container is boilerplate when its link share exceeds this, or its non-link text is below HINT_MIN_TEXT chars. */
 const HINT_LINK_DENSITY = 0.25;
 const HINT_MIN_TEXT = 300;
 /** A navigation-marked or hinted container holding more than this share of the page's text is a layout wrapper. */
 const NAV_MAX_SHARE = 0.5;
+/** The content region is widened until it holds this share of the text that is kept. */
+const REGION_SHARE = 0.67;
 /** A block with at least this many non-link characters anchors the content region. */
 const ANCHOR_CHARS = 60;
 
@@ -142,6 +144,7 @@ function isHidden(attribs: Record<string, string>): boolean {
 }
 
 const PERMALINK = /^[^\p{L}\p{N}]{1,2}$/u;
+const URL_TEXT = /^(?:https?:\/\/|www\.)[^\s]+$/i;
 
 /** Extracts the main text of an HTML page. Never throws on bad markup; time is linear in the input. */
 export function extractHtml(html: string, options: ExtractOptions = defaultExtractOptions): Extracted {
@@ -332,6 +335,10 @@ export function extractHtml(html: string, options: ExtractOptions = defaultExtra
           const link = links.pop();
           if (link) {
             const text = pieces.slice(link.start).join("").trim();
+            if (URL_TEXT.test(text)) {
+              // a link that shows its own address is a citation, not navigation: count it as text
+              linkChars -= Math.min(linkChars, text.length);
+            }
             if (link.href?.startsWith("#") && PERMALINK.test(text)) {
               // a permalink mark (¶, #, §) next to a heading: not text
               const removed = text.length;
@@ -444,10 +451,24 @@ function classify(nodes: Node[], blocks: Block[]): boolean[] {
       listOnly[i] = 1;
     }
   }
+  const cells = new Int32Array(nodes.length);
+  const linkyCells = new Int32Array(nodes.length);
+  for (const b of blocks) {
+    const row = rowOf(nodes, b.node);
+    if (row === -1) continue;
+    cells[row]++;
+    if (b.linkChars / Math.max(1, b.chars) > BLOCK_LINK_DENSITY) linkyCells[row]++;
+  }
   // link lists lose their links and items; a plain heading or paragraph inside stays
   const keep = blocks.map((b) => {
     if (boiler[b.node] && !(listOnly[b.node] && b.linkChars === 0 && b.kind !== "i")) return false;
-    return !(b.chars > 0 && b.linkChars / b.chars > BLOCK_LINK_DENSITY && !(b.kind === "h" && (nodes[b.node] as Node).tag === "h1"));
+    const n = nodes[b.node] as Node;
+    if (n.tag === "h1") return true;
+    // a table cell is judged with its row: `<th><a>Status:</a></th><td>Base</td>` is a field,
+    // a row whose every cell is a link is a menu
+    const row = rowOf(nodes, b.node);
+    if (row !== -1) return (linkyCells[row] as number) < (cells[row] as number);
+    return !(b.chars > 0 && b.linkChars / b.chars > BLOCK_LINK_DENSITY);
   });
   // the content region: the smallest container holding every substantial block. Short blocks
   // outside it are page furniture (site name, copyright line, "share this"), except headings
@@ -460,8 +481,21 @@ function classify(nodes: Node[], blocks: Block[]): boolean[] {
     if (firstAnchor === -1) firstAnchor = i;
     region = region === -1 ? b.node : commonAncestor(nodes, depth, region, b.node);
   }
-  // a region that is itself a paragraph-level element means one anchor: take its container
+  // a region that is itself a paragraph-level element means one anchor: take its container; and a
+  // region must hold most of the text still kept (one long paragraph among many short ones)
   while (region > 0 && TEXT_BLOCK.has((nodes[region] as Node).tag)) region = (nodes[region] as Node).parent;
+  if (region > 0) {
+    const plain = new Float64Array(nodes.length);
+    let total = 0;
+    for (let i = 0; i < blocks.length; i++) {
+      if (!keep[i]) continue;
+      const b = blocks[i] as Block;
+      plain[b.node] = (plain[b.node] as number) + b.chars - b.linkChars;
+      total += b.chars - b.linkChars;
+    }
+    for (let i = nodes.length - 1; i > 0; i--) plain[(nodes[i] as Node).parent] = (plain[(nodes[i] as Node).parent] as number) + (plain[i] as number);
+    while (region > 0 && (plain[region] as number) < REGION_SHARE * total) region = (nodes[region] as Node).parent;
+  }
   if (region !== -1) {
     for (let i = 0; i < blocks.length; i++) {
       if (!keep[i]) continue;
@@ -490,4 +524,11 @@ function isInside(nodes: Node[], depth: Int32Array, node: number, region: number
   let x = node;
   while ((depth[x] as number) > (depth[region] as number)) x = (nodes[x] as Node).parent;
   return x === region;
+}
+
+/** The `tr` a table cell block belongs to, or -1. */
+function rowOf(nodes: Node[], node: number): number {
+  const n = nodes[node] as Node;
+  if (n.tag !== "td" && n.tag !== "th") return -1;
+  return n.parent > 0 && (nodes[n.parent] as Node).tag === "tr" ? n.parent : -1;
 }
