@@ -53,7 +53,7 @@ const Options = z.strictObject({
     .default(0.1)
     .describe("Drop as binary_content when more than this share of the first 4096 characters are NUL, control characters or U+FFFD; null: off"),
   readabilityMaxChars: z.number().int().positive().default(2_000_000).describe("readability mode: larger pages use structure mode instead"),
-  readabilityMaxElements: z.number().int().positive().default(20_000).describe("readability mode: pages with more elements use structure mode instead (Readability's maxElemsToParse)"),
+  readabilityMaxElements: z.number().int().positive().default(20_000).describe("readability mode: pages with more elements than this use structure mode instead"),
 });
 
 type Settings = z.output<typeof Options>;
@@ -89,14 +89,12 @@ function readability(html: string, s: Settings, render: ExtractOptions, count: (
     return structure(html, render, count);
   }
   const { document } = parseHTML(html);
-  let article: ReturnType<Readability["parse"]>;
-  try {
-    article = new Readability(document as unknown as ConstructorParameters<typeof Readability>[0], { maxElemsToParse: s.readabilityMaxElements }).parse();
-  } catch (error) {
-    if (!/Aborting parsing document/.test((error as Error).message)) throw error;
+  // Readability's own maxElemsToParse counts getElementsByTagName("*"), which linkedom answers with 0
+  if (document.querySelectorAll("*").length > s.readabilityMaxElements) {
     count("readability_over_elements");
     return structure(html, render, count);
   }
+  const article = new Readability(document as unknown as ConstructorParameters<typeof Readability>[0]).parse();
   if (!article?.content) {
     count("readability_no_article");
     return structure(html, render, count);

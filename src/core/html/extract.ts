@@ -19,7 +19,7 @@
  *   site, copyright lines, "share this") are removed.
  * Thresholds were set on the evaluation set described in README (`bench/suites/extract.ts`).
  */
-import { Parser } from "htmlparser2";
+import { createParser } from "./parser.js";
 
 /** How to render and what to remove. */
 export interface ExtractOptions {
@@ -226,7 +226,7 @@ export function extractHtml(html: string, options: ExtractOptions = defaultExtra
     space = false;
   };
 
-  const parser = new Parser(
+  const parser = createParser(
     {
       onopentag(name, attribs) {
         if (skipDepth > 0) {
@@ -346,10 +346,9 @@ export function extractHtml(html: string, options: ExtractOptions = defaultExtra
               chars -= removed;
               linkChars -= removed;
             } else if (options.links === "markdown" && link.href && text !== "" && !/^\s*javascript:/i.test(link.href)) {
+              const lead = pieces[link.start] === " " ? " " : "";
               pieces.length = link.start;
-              if (space && pieces.length > 0) pieces.push(" ");
-              const inner = text;
-              pieces.push(`[${inner}](${link.href.trim()})`);
+              pieces.push(`${lead}[${text}](${link.href.trim()})`);
             }
           }
           return;
