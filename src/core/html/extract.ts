@@ -455,8 +455,8 @@ function classify(nodes: Node[], blocks: Block[]): boolean[] {
   for (const b of blocks) {
     const row = rowOf(nodes, b.node);
     if (row === -1) continue;
-    cells[row]++;
-    if (b.linkChars / Math.max(1, b.chars) > BLOCK_LINK_DENSITY) linkyCells[row]++;
+    cells[row] = (cells[row] as number) + 1;
+    if (b.linkChars / Math.max(1, b.chars) > BLOCK_LINK_DENSITY) linkyCells[row] = (linkyCells[row] as number) + 1;
   }
   // link lists lose their links and items; a plain heading or paragraph inside stays
   const keep = blocks.map((b) => {
