@@ -143,6 +143,8 @@ function isHidden(attribs: Record<string, string>): boolean {
   return style !== undefined && /display\s*:\s*none|visibility\s*:\s*hidden/i.test(style);
 }
 
+/** The attributes extraction reads; the parser skips decoding the others. */
+const ATTRIBUTES = new Set(["class", "id", "role", "href", "src", "alt", "lang", "hidden", "aria-hidden", "style", "itemprop"]);
 const PERMALINK = /^[^\p{L}\p{N}]{1,2}$/u;
 const URL_TEXT = /^(?:https?:\/\/|www\.)[^\s]+$/i;
 
@@ -362,6 +364,7 @@ export function extractHtml(html: string, options: ExtractOptions = defaultExtra
       },
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true, recognizeSelfClosing: false },
+    ATTRIBUTES,
   );
   parser.write(html);
   parser.end();

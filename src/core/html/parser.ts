@@ -7,7 +7,8 @@
  * subclass keeps the same stack newest-last (`push`/`pop`), counts the open elements by name so an
  * end tag that closes nothing is rejected at once, and otherwise reproduces the parent's methods
  * (htmlparser2 12.0.0, MIT, `emitOpenTag`, `onclosetag`, `popElement`, `closeCurrentTag`, `onend`)
- * unchanged. `tests/core/html-parser.test.ts` checks that it emits the same events as the original.
+ * unchanged, and can skip decoding attributes the caller does not read.
+ * `tests/core/html-parser.test.ts` checks that it emits the same events as the original.
  */
 import { type Handler, Parser, type ParserOptions } from "htmlparser2";
 
@@ -86,6 +87,9 @@ interface Internals {
   endIndex: number;
   cbs: Partial<Handler>;
   readTagName(start: number, end: number): string;
+  getSlice(start: number, end: number): string;
+  attribname: string;
+  attribvalue: string;
   isVoidElement(name: string): boolean;
   endOpenTag(isImplied: boolean): void;
 }
@@ -95,6 +99,30 @@ const Base = Parser as unknown as new (cbs?: Partial<Handler> | null, options?: 
 class FlatStackParser extends Base {
   /** How many elements of each name are open. */
   private readonly openCount = new Map<string, number>();
+  /** Attributes worth building strings for (undefined: all). */
+  keep: ReadonlySet<string> | undefined;
+  private keepThis = true;
+
+  onattribname(start: number, endIndex: number): void {
+    this.startIndex = start;
+    const name = this.getSlice(start, endIndex).toLowerCase();
+    this.attribname = name;
+    this.keepThis = this.keep === undefined || this.keep.has(name);
+  }
+
+  onattribdata(start: number, endIndex: number): void {
+    if (this.keepThis) this.attribvalue += this.getSlice(start, endIndex);
+  }
+
+  onattribentity(cp: number): void {
+    if (this.keepThis) this.attribvalue += String.fromCodePoint(cp);
+  }
+
+  onattribend(_quote: number, endIndex: number): void {
+    this.endIndex = endIndex;
+    if (this.keepThis && this.attribs && !Object.hasOwn(this.attribs, this.attribname)) this.attribs[this.attribname] = this.attribvalue;
+    this.attribvalue = "";
+  }
 
   private push(name: string): void {
     this.stack.push(name);
@@ -168,7 +196,14 @@ class FlatStackParser extends Base {
   }
 }
 
-/** A streaming HTML parser (htmlparser2 semantics) whose cost per tag does not grow with nesting depth. */
-export function createParser(handler: Partial<Handler>, options: ParserOptions): Parser {
-  return new FlatStackParser(handler, options) as unknown as Parser;
+/**
+ * A streaming HTML parser (htmlparser2 semantics, `lowerCaseAttributeNames` always on) whose cost
+ * per tag does not grow with nesting depth. With `keepAttributes`, only those attributes are
+ * decoded and passed to `onopentag` (saves building strings for `style`, `data-*`, inline images);
+ * `onattribute` is not called.
+ */
+export function createParser(handler: Partial<Handler>, options: ParserOptions, keepAttributes?: ReadonlySet<string>): Parser {
+  const parser = new FlatStackParser(handler, options);
+  parser.keep = keepAttributes;
+  return parser as unknown as Parser;
 }
