@@ -384,7 +384,8 @@ export async function* readWarc(path: string, compression: Compression, tally: R
   const { records, sink } = options;
   const file = records.file;
   const pieces: AsyncIterable<Piece> =
-    compression === "gzip" ? gzipSegments(path, tally, Math.min(records.maxRecordBytes * 2, 2 ** 31 - 1)) : compression === "none" ? plainSegments(path, tally) : streamPieces(path, compression, tally);
+    // a member inflating beyond this is taken for a file gzipped as one stream (or a bomb) and streamed
+    compression === "gzip" ? gzipSegments(path, tally, Math.min(Math.max(records.maxRecordBytes * 2, 64 << 20), 2 ** 31 - 1)) : compression === "none" ? plainSegments(path, tally) : streamPieces(path, compression, tally);
   const keep = records.metaFields ? new Set(records.metaFields) : undefined;
   for await (const item of frameWarc(pieces, records.maxRecordBytes)) {
     if ("damage" in item) {

@@ -202,6 +202,36 @@ describe("WARC gzip members", () => {
     expect(bad.map((b) => [b.reason, b.source.offset])).toEqual([["truncated_input", m1.length]]);
   });
 
+  it("reads members that straddle read buffers, and a member larger than the first window", async () => {
+    // incompressible bodies, so the compressed file is larger than the reader's 1 MiB buffer
+    let x = 1;
+    const noise = (n: number): string => {
+      let out = "";
+      for (let i = 0; i < n; i++) {
+        x = (x * 1103515245 + 12345) & 0x7fffffff;
+        out += String.fromCharCode(97 + (x % 26));
+      }
+      return out;
+    };
+    const records = Array.from({ length: 300 }, (_, i) => response(`r${i}`, `<p>${noise(i === 150 ? 3_000_000 : 7000)}</p>`));
+    const members = records.map(gz);
+    const { docs, bad } = await read("big.warc.gz", Buffer.concat(members), { maxRecordBytes: 8 << 20 });
+    expect(bad.map((b) => b.message)).toEqual([]);
+    expect(docs).toHaveLength(300);
+    let offset = 0;
+    docs.forEach((d, i) => {
+      expect([d.id, d.source.offset]).toEqual([`urn:uuid:r${i}`, offset]);
+      offset += members[i]!.length;
+    });
+    expect(docs[150]?.text.length).toBe(3_000_007);
+    // with a 1 MiB record limit the big record is skipped and the members after it keep their offsets
+    const limited = await read("big.warc.gz", Buffer.concat(members));
+    const at150 = members.slice(0, 150).reduce((n, m) => n + m.length, 0);
+    expect(limited.bad.map((b) => [b.reason, b.source.offset])).toEqual([["record_too_large", at150]]);
+    expect(limited.docs).toHaveLength(299);
+    expect(limited.docs[150]?.source.offset).toBe(at150 + members[150]!.length);
+  });
+
   it("reads a WARC compressed as one gzip stream", async () => {
     const { docs, bad } = await read("whole.warc.gz", gz(Buffer.concat([r1, r2, r3])));
     expect(bad).toEqual([]);
