@@ -103,6 +103,15 @@ class FlatStackParser extends Base {
   keep: ReadonlySet<string> | undefined;
   private keepThis = true;
 
+  /** The parent's, with a fast path for the common case: HTML outside SVG/MathML. */
+  override readTagName(start: number, endIndex: number): string {
+    if (this.foreignContext.length === 1 && this.htmlMode) {
+      const name = this.getSlice(start, endIndex).toLowerCase();
+      return name === "image" ? "img" : name;
+    }
+    return super.readTagName(start, endIndex);
+  }
+
   onattribname(start: number, endIndex: number): void {
     this.startIndex = start;
     const name = this.getSlice(start, endIndex).toLowerCase();
