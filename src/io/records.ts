@@ -9,7 +9,11 @@ export interface BadRecord {
   /** `<file>:<line>` (or `<file>#<record>`), stable across runs. */
   readonly id: string;
   readonly source: DocSource;
-  /** Reason code: malformed_json, not_an_object, missing_text, invalid_id, invalid_utf8, record_too_large, truncated_input, corrupt_input. */
+  /**
+   * Reason code: malformed_json, not_an_object, missing_text, invalid_id, invalid_utf8,
+   * record_too_large, truncated_input, corrupt_input; WARC also malformed_warc, malformed_http,
+   * not_html, empty_payload, bad_content_encoding.
+   */
   readonly reason: string;
   /** What went wrong, for people: names what was expected. */
   readonly message: string;

@@ -166,7 +166,7 @@ export function extractHtml(html: string, options: ExtractOptions = defaultExtra
   let linkChars = 0;
   let space = false;
   let linkDepth = 0;
-  const links: { start: number; href: string | undefined; chars: number }[] = [];
+  const links: { start: number; href: string | undefined }[] = [];
   let rowCells = 0;
   let headDepth = 0;
   const openLinks: boolean[] = [];
@@ -175,7 +175,7 @@ export function extractHtml(html: string, options: ExtractOptions = defaultExtra
 
   const flush = (): void => {
     if (chars === 0) {
-      pieces = [];
+      if (pieces.length > 0) pieces = [];
       space = false;
       return;
     }
@@ -210,16 +210,13 @@ export function extractHtml(html: string, options: ExtractOptions = defaultExtra
     if (start > 0) space = true;
     if (start === end) return;
     while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
-    let core = text.slice(start, end);
-    if (/[ \t\n\r\f]{2}|[\t\n\r\f]/.test(core)) core = core.replace(/[ \t\n\r\f]+/g, " ");
+    let core = start === 0 && end === text.length ? text : text.slice(start, end);
+    if (needsCollapse(core)) core = core.replace(WS_RUN, " ");
     if (space && pieces.length > 0) pieces.push(" ");
     pieces.push(core);
     const n = core.length;
     chars += n;
-    if (linkDepth > 0) {
-      linkChars += n;
-      for (const l of links) l.chars += n;
-    }
+    if (linkDepth > 0) linkChars += n;
     space = end < text.length;
   };
 
@@ -275,7 +272,7 @@ export function extractHtml(html: string, options: ExtractOptions = defaultExtra
         if (name === "a" && attribs.href !== undefined) {
           // an anchor without href (`<a name=…>`) is a target, not a link
           linkDepth++;
-          links.push({ start: pieces.length, href: attribs.href, chars: 0 });
+          links.push({ start: pieces.length, href: attribs.href });
           openTags.push(name);
           openIsBlock.push(false);
           return;
@@ -384,6 +381,22 @@ export function extractHtml(html: string, options: ExtractOptions = defaultExtra
   }
   const cleanTitle = title.replace(/\s+/g, " ").trim();
   return { text: out.join(""), title: cleanTitle === "" ? undefined : cleanTitle, lang: lang?.trim() || undefined, blocks: blocks.length, removedBlocks: blocks.length - kept };
+}
+
+const WS_RUN = /[ \t\n\r\f]+/g;
+
+/** Whether text holds a whitespace run other than single spaces (cheaper than a regex test). */
+function needsCollapse(text: string): boolean {
+  let prevSpace = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32) {
+      if (prevSpace) return true;
+      prevSpace = true;
+    } else if (c === 9 || c === 10 || c === 13 || c === 12) return true;
+    else prevSpace = false;
+  }
+  return false;
 }
 
 function isSpace(c: number): boolean {
