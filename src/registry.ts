@@ -4,6 +4,7 @@ import { htmlExtract } from "./stages/html-extract.js";
 import { length } from "./stages/length.js";
 import { normalize } from "./stages/normalize.js";
 import { sample } from "./stages/sample.js";
+import { tokenize } from "./stages/tokenize.js";
 
 /** Every stage a pipeline file may `use`. Adding a stage means adding one line here. */
 export const registry: Readonly<Record<string, StageDefinition>> = Object.freeze({
@@ -12,6 +13,7 @@ export const registry: Readonly<Record<string, StageDefinition>> = Object.freeze
   length,
   "field-filter": fieldFilter,
   sample,
+  tokenize,
 });
 
 /** Stage names in registry order. */
