@@ -1,5 +1,6 @@
 import type { StageDefinition } from "./core/stage.js";
 import { fieldFilter } from "./stages/field-filter.js";
+import { htmlExtract } from "./stages/html-extract.js";
 import { language } from "./stages/language/language.js";
 import { languageFilter } from "./stages/language/language-filter.js";
 import { length } from "./stages/length.js";
@@ -9,13 +10,14 @@ import { tokenize } from "./stages/tokenize.js";
 
 /** Every stage a pipeline file may `use`. Adding a stage means adding one line here. */
 export const registry: Readonly<Record<string, StageDefinition>> = Object.freeze({
+  "html-extract": htmlExtract,
   normalize,
+  language,
+  "language-filter": languageFilter,
   length,
   "field-filter": fieldFilter,
   sample,
   tokenize,
-  language,
-  "language-filter": languageFilter,
 });
 
 /** Stage names in registry order. */

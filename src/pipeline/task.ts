@@ -197,7 +197,7 @@ async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard
       source = formats[input.format]({
         path: resolve(env.cwd, path),
         compression: input.compression === "auto" ? compressionOf(path) : input.compression,
-        records: { file: path, idField: input.idField, textField: input.textField, invalidUtf8: input.invalidUtf8, maxRecordBytes: input.maxRecordBytes },
+        records: { file: path, idField: input.idField, textField: input.textField, invalidUtf8: input.invalidUtf8, maxRecordBytes: input.maxRecordBytes, metaFields: input.metaFields },
         sink: badSink,
         tally,
       });
