@@ -2,6 +2,10 @@ import type { StageDefinition } from "./core/stage.js";
 import { fieldFilter } from "./stages/field-filter.js";
 import { length } from "./stages/length.js";
 import { normalize } from "./stages/normalize.js";
+import { c4Quality } from "./stages/quality/c4-quality.js";
+import { finewebQuality } from "./stages/quality/fineweb-quality.js";
+import { gopherQuality } from "./stages/quality/gopher-quality.js";
+import { gopherRepetition } from "./stages/quality/gopher-repetition.js";
 import { sample } from "./stages/sample.js";
 
 /** Every stage a pipeline file may `use`. Adding a stage means adding one line here. */
@@ -10,6 +14,10 @@ export const registry: Readonly<Record<string, StageDefinition>> = Object.freeze
   length,
   "field-filter": fieldFilter,
   sample,
+  "gopher-quality": gopherQuality,
+  "gopher-repetition": gopherRepetition,
+  "c4-quality": c4Quality,
+  "fineweb-quality": finewebQuality,
 });
 
 /** Stage names in registry order. */

@@ -1,0 +1,172 @@
+/**
+ * Word n-gram statistics over interned word ids, without building n-gram strings: each n-gram is
+ * hashed from its ids (a non-linear mix, extended one word at a time from the (n−1)-gram's hash)
+ * and looked up in an open-addressing table that compares the ids on a hash match, so results are
+ * exact and the cost is linear in the number of words.
+ *
+ * N-grams are compared as word sequences. (datatrove's duplicated-n-gram rule joins the words
+ * without a separator, so `ab c` and `a bc` would count as equal there; that differs only on
+ * contrived text.)
+ */
+
+/** Maps words to dense ids in order of first appearance. */
+export function internWords(words: readonly string[]): Int32Array {
+  const ids = new Int32Array(words.length);
+  const seen = new Map<string, number>();
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] as string;
+    let id = seen.get(w);
+    if (id === undefined) {
+      id = seen.size;
+      seen.set(w, id);
+    }
+    ids[i] = id;
+  }
+  return ids;
+}
+
+function mix(h: number, id: number): number {
+  let k = Math.imul(id + 0x9e3779b9, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function finalize(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** N-gram hashes of a word sequence for n = 1, 2, …, computed on demand, each from the one before. */
+export class NgramHashes {
+  readonly #ids: Int32Array;
+  readonly #raw: Int32Array[] = [];
+
+  constructor(ids: Int32Array) {
+    this.#ids = ids;
+  }
+
+  get length(): number {
+    return this.#ids.length;
+  }
+
+  /** Hash of the n-gram starting at each position (length: words − n + 1). */
+  hashes(n: number): Int32Array {
+    const raw = this.#rawHashes(n);
+    const out = new Int32Array(raw.length);
+    for (let i = 0; i < raw.length; i++) out[i] = finalize((raw[i] as number) ^ n);
+    return out;
+  }
+
+  #rawHashes(n: number): Int32Array {
+    const cached = this.#raw[n];
+    if (cached) return cached;
+    const ids = this.#ids;
+    const count = Math.max(0, ids.length - n + 1);
+    const out = new Int32Array(count);
+    if (n === 1) {
+      for (let i = 0; i < count; i++) out[i] = mix(0, ids[i] as number);
+    } else {
+      const prev = this.#rawHashes(n - 1);
+      for (let i = 0; i < count; i++) out[i] = mix(prev[i] as number, ids[i + n - 1] as number);
+    }
+    this.#raw[n] = out;
+    return out;
+  }
+
+  /** Whether the n-grams starting at `a` and `b` are the same words. */
+  equal(a: number, b: number, n: number): boolean {
+    const ids = this.#ids;
+    for (let k = 0; k < n; k++) if (ids[a + k] !== ids[b + k]) return false;
+    return true;
+  }
+}
+
+/** Open-addressing set of n-gram positions keyed by n-gram identity. */
+class NgramTable {
+  readonly #slots: Int32Array; // position + 1; 0 = empty
+  readonly #mask: number;
+
+  constructor(
+    capacity: number,
+    readonly grams: NgramHashes,
+    readonly hashes: Int32Array,
+    readonly n: number,
+  ) {
+    let size = 16;
+    while (size < capacity * 2) size *= 2;
+    this.#slots = new Int32Array(size);
+    this.#mask = size - 1;
+  }
+
+  /** The slot holding the n-gram at `pos`, or the empty slot where it would go (as −slot − 1). */
+  find(pos: number): number {
+    const h = this.hashes[pos] as number;
+    let slot = h & this.#mask;
+    for (;;) {
+      const stored = this.#slots[slot] as number;
+      if (stored === 0) return -slot - 1;
+      const other = stored - 1;
+      if (this.hashes[other] === h && this.grams.equal(other, pos, this.n)) return slot;
+      slot = (slot + 1) & this.#mask;
+    }
+  }
+
+  insertAt(emptySlot: number, pos: number): void {
+    this.#slots[emptySlot] = pos + 1;
+  }
+
+  positionAt(slot: number): number {
+    return (this.#slots[slot] as number) - 1;
+  }
+}
+
+/**
+ * Gopher's "top n-gram": the most frequent n-gram (ties: the one that appears first), with the
+ * number of times it occurs (overlapping occurrences included). `undefined` when there are fewer than n words.
+ */
+export function topNgram(grams: NgramHashes, n: number): { readonly start: number; readonly count: number } | undefined {
+  const hashes = grams.hashes(n);
+  if (hashes.length === 0) return undefined;
+  const table = new NgramTable(hashes.length, grams, hashes, n);
+  const counts = new Int32Array(hashes.length); // by position of first occurrence
+  for (let i = 0; i < hashes.length; i++) {
+    const slot = table.find(i);
+    if (slot < 0) {
+      table.insertAt(-slot - 1, i);
+      counts[i] = 1;
+    } else { const p = table.positionAt(slot); counts[p] = (counts[p] as number) + 1; }
+  }
+  let best = 0;
+  for (let i = 1; i < counts.length; i++) if ((counts[i] as number) > (counts[best] as number)) best = i;
+  return { start: best, count: counts[best] as number };
+}
+
+/**
+ * Gopher's duplicated n-grams, counted as datatrove does: walking the words, an n-gram seen before
+ * adds its characters and the walk jumps past it (so overlapping repeats are not counted twice);
+ * otherwise it is remembered and the walk moves one word. Returns the summed characters of the
+ * repeated n-grams, with `wordChars[i]` the length of word i (words joined without spaces).
+ */
+export function duplicateNgramChars(grams: NgramHashes, n: number, wordChars: Int32Array): number {
+  const hashes = grams.hashes(n);
+  if (hashes.length === 0) return 0;
+  const table = new NgramTable(hashes.length, grams, hashes, n);
+  let repeated = 0;
+  let i = 0;
+  while (i < hashes.length) {
+    const slot = table.find(i);
+    if (slot >= 0) {
+      for (let k = 0; k < n; k++) repeated += wordChars[i + k] as number;
+      i += n;
+    } else {
+      table.insertAt(-slot - 1, i);
+      i++;
+    }
+  }
+  return repeated;
+}
