@@ -24,9 +24,23 @@ export function english(n: number): string {
   return sentences.join(" ");
 }
 
-/** `lines` lines of English, each a sentence of `wordsPerLine` words. */
+/** A distinct lowercase word for each number (a, b, …, z, ba, bb, …). */
+export function letters(i: number): string {
+  let out = "";
+  let n = i;
+  do {
+    out = String.fromCharCode(97 + (n % 26)) + out;
+    n = Math.floor(n / 26);
+  } while (n > 0);
+  return out;
+}
+
+/** `lines` distinct lines of English, each a sentence of `wordsPerLine` words ending in a period. */
 export function englishLines(lines: number, wordsPerLine = 10): string {
-  return Array.from({ length: lines }, (_, i) => english(wordsPerLine * (i + 1)).split(". ").pop() as string).join("\n");
+  return Array.from({ length: lines }, (_, i) => {
+    const words = english(wordsPerLine + i * 3).replace(/\./g, "").split(" ").slice(-(wordsPerLine - 1)).join(" ");
+    return `${letters(i + 26)} ${words}.`;
+  }).join("\n");
 }
 
 /** German prose (tag `de`), one sentence per line. */
