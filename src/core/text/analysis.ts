@@ -8,7 +8,7 @@
 import type { Doc } from "../doc.js";
 import { codePointLength, hasAstral } from "./chars.js";
 import { pySplitLines } from "./lines.js";
-import { NgramHashes, internWords } from "./ngrams.js";
+import { NgramHashes, internSpans } from "./ngrams.js";
 import { type WordSplit, splitWords } from "./words.js";
 
 /** Lazily computed facts about one text. */
@@ -56,7 +56,11 @@ export class TextAnalysis {
 
   /** N-gram hashes over the interned words. */
   get ngrams(): NgramHashes {
-    return (this.#ngrams ??= new NgramHashes(internWords(this.words.words)));
+    if (this.#ngrams === undefined) {
+      const { starts, ends } = this.words;
+      this.#ngrams = new NgramHashes(internSpans(this.text, starts, ends));
+    }
+    return this.#ngrams;
   }
 
   /** Python's `str.splitlines()` of the text. */

@@ -25,6 +25,58 @@ export function internWords(words: readonly string[]): Int32Array {
   return ids;
 }
 
+/**
+ * Maps the words `text[starts[i], ends[i])` to dense ids in order of first appearance, without
+ * making strings: spans are hashed and compared in place.
+ */
+export function internSpans(text: string, starts: Int32Array, ends: Int32Array): Int32Array {
+  const n = starts.length;
+  const ids = new Int32Array(n);
+  let size = 16;
+  while (size < n * 2) size *= 2;
+  const mask = size - 1;
+  const slots = new Int32Array(size); // first position of the word + 1; 0 = empty
+  const slotHash = new Int32Array(size);
+  const firstOf: number[] = []; // id → position of its first occurrence
+  for (let i = 0; i < n; i++) {
+    const s = starts[i] as number;
+    const e = ends[i] as number;
+    let h = 0x811c9dc5 ^ (e - s);
+    for (let j = s; j < e; j++) h = Math.imul(h ^ text.charCodeAt(j), 0x01000193);
+    h = finalize(h);
+    let slot = h & mask;
+    for (;;) {
+      const stored = slots[slot] as number;
+      if (stored === 0) {
+        slots[slot] = i + 1;
+        slotHash[slot] = h;
+        ids[i] = firstOf.length;
+        firstOf.push(i);
+        break;
+      }
+      if (slotHash[slot] === h) {
+        const p = stored - 1;
+        const ps = starts[p] as number;
+        if ((ends[p] as number) - ps === e - s) {
+          let same = true;
+          for (let k = 0; k < e - s; k++) {
+            if (text.charCodeAt(ps + k) !== text.charCodeAt(s + k)) {
+              same = false;
+              break;
+            }
+          }
+          if (same) {
+            ids[i] = ids[p] as number;
+            break;
+          }
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+  return ids;
+}
+
 function mix(h: number, id: number): number {
   let k = Math.imul(id + 0x9e3779b9, 0xcc9e2d51);
   k = (k << 15) | (k >>> 17);
@@ -45,6 +97,7 @@ function finalize(h: number): number {
 export class NgramHashes {
   readonly #ids: Int32Array;
   readonly #raw: Int32Array[] = [];
+  readonly #final: Int32Array[] = [];
 
   constructor(ids: Int32Array) {
     this.#ids = ids;
@@ -56,9 +109,13 @@ export class NgramHashes {
 
   /** Hash of the n-gram starting at each position (length: words − n + 1). */
   hashes(n: number): Int32Array {
-    const raw = this.#rawHashes(n);
-    const out = new Int32Array(raw.length);
-    for (let i = 0; i < raw.length; i++) out[i] = finalize((raw[i] as number) ^ n);
+    let out = this.#final[n];
+    if (out === undefined) {
+      const raw = this.#rawHashes(n);
+      out = new Int32Array(raw.length);
+      for (let i = 0; i < raw.length; i++) out[i] = finalize((raw[i] as number) ^ n);
+      this.#final[n] = out;
+    }
     return out;
   }
 
@@ -86,43 +143,31 @@ export class NgramHashes {
   }
 }
 
-/** Open-addressing set of n-gram positions keyed by n-gram identity. */
-class NgramTable {
-  readonly #slots: Int32Array; // position + 1; 0 = empty
-  readonly #mask: number;
+// one scratch hash table, reused (cleared) by every call: no allocation per document
+let scratch = new Int32Array(1 << 12);
 
-  constructor(
-    capacity: number,
-    readonly grams: NgramHashes,
-    readonly hashes: Int32Array,
-    readonly n: number,
-  ) {
-    let size = 16;
-    while (size < capacity * 2) size *= 2;
-    this.#slots = new Int32Array(size);
-    this.#mask = size - 1;
+/**
+ * Open-addressing set of n-gram positions (position + 1; 0 = empty) keyed by n-gram identity:
+ * returns the slot holding the n-gram at `pos`, or −slot − 1 for the empty slot where it would go.
+ */
+function findSlot(slots: Int32Array, mask: number, grams: NgramHashes, hashes: Int32Array, n: number, pos: number): number {
+  const h = hashes[pos] as number;
+  let slot = h & mask;
+  for (;;) {
+    const stored = slots[slot] as number;
+    if (stored === 0) return -slot - 1;
+    const other = stored - 1;
+    if (hashes[other] === h && grams.equal(other, pos, n)) return slot;
+    slot = (slot + 1) & mask;
   }
+}
 
-  /** The slot holding the n-gram at `pos`, or the empty slot where it would go (as −slot − 1). */
-  find(pos: number): number {
-    const h = this.hashes[pos] as number;
-    let slot = h & this.#mask;
-    for (;;) {
-      const stored = this.#slots[slot] as number;
-      if (stored === 0) return -slot - 1;
-      const other = stored - 1;
-      if (this.hashes[other] === h && this.grams.equal(other, pos, this.n)) return slot;
-      slot = (slot + 1) & this.#mask;
-    }
-  }
-
-  insertAt(emptySlot: number, pos: number): void {
-    this.#slots[emptySlot] = pos + 1;
-  }
-
-  positionAt(slot: number): number {
-    return (this.#slots[slot] as number) - 1;
-  }
+function tableFor(positions: number): { slots: Int32Array; mask: number } {
+  let size = 16;
+  while (size < positions * 2) size *= 2;
+  if (scratch.length < size) scratch = new Int32Array(size);
+  else scratch.fill(0, 0, size);
+  return { slots: scratch, mask: size - 1 };
 }
 
 /**
@@ -132,14 +177,17 @@ class NgramTable {
 export function topNgram(grams: NgramHashes, n: number): { readonly start: number; readonly count: number } | undefined {
   const hashes = grams.hashes(n);
   if (hashes.length === 0) return undefined;
-  const table = new NgramTable(hashes.length, grams, hashes, n);
+  const { slots, mask } = tableFor(hashes.length);
   const counts = new Int32Array(hashes.length); // by position of first occurrence
   for (let i = 0; i < hashes.length; i++) {
-    const slot = table.find(i);
+    const slot = findSlot(slots, mask, grams, hashes, n, i);
     if (slot < 0) {
-      table.insertAt(-slot - 1, i);
+      slots[-slot - 1] = i + 1;
       counts[i] = 1;
-    } else { const p = table.positionAt(slot); counts[p] = (counts[p] as number) + 1; }
+    } else {
+      const first = (slots[slot] as number) - 1;
+      counts[first] = (counts[first] as number) + 1;
+    }
   }
   let best = 0;
   for (let i = 1; i < counts.length; i++) if ((counts[i] as number) > (counts[best] as number)) best = i;
@@ -151,20 +199,21 @@ export function topNgram(grams: NgramHashes, n: number): { readonly start: numbe
  * adds its characters and the walk jumps past it (so overlapping repeats are not counted twice);
  * otherwise it is remembered and the walk moves one word. Returns the summed characters of the
  * repeated n-grams, with `wordChars[i]` the length of word i (words joined without spaces).
+ * 0 means every n-gram is distinct (and so is every longer one).
  */
 export function duplicateNgramChars(grams: NgramHashes, n: number, wordChars: Int32Array): number {
   const hashes = grams.hashes(n);
   if (hashes.length === 0) return 0;
-  const table = new NgramTable(hashes.length, grams, hashes, n);
+  const { slots, mask } = tableFor(hashes.length);
   let repeated = 0;
   let i = 0;
   while (i < hashes.length) {
-    const slot = table.find(i);
+    const slot = findSlot(slots, mask, grams, hashes, n, i);
     if (slot >= 0) {
       for (let k = 0; k < n; k++) repeated += wordChars[i + k] as number;
       i += n;
     } else {
-      table.insertAt(-slot - 1, i);
+      slots[-slot - 1] = i + 1;
       i++;
     }
   }

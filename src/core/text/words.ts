@@ -17,14 +17,40 @@
 import { CHAR_FLAGS, LETTER, MARK, NO_SPACE, NUMBER, DIGIT, SPACE, flagsAt } from "./chars.js";
 import { endsSentence, isCjkTerminal } from "./sentences.js";
 
-/** The words of a text and where each one is. */
-export interface WordSplit {
-  /** The tokens in order; punctuation tokens (`.`, `,`, `#`, `...`) included. */
-  readonly words: string[];
-  /** UTF-16 offset where each word starts. */
-  readonly starts: number[];
-  /** UTF-16 offset just after each word. */
-  readonly ends: number[];
+/**
+ * The words of a text, as offsets (no strings are made until asked for): word `i` is
+ * `text.slice(starts[i], ends[i])`. Punctuation tokens (`.`, `,`, `#`, `...`) are included.
+ */
+export class WordSplit {
+  #words: string[] | undefined;
+
+  constructor(
+    readonly text: string,
+    /** UTF-16 offset where each word starts. */
+    readonly starts: Int32Array,
+    /** UTF-16 offset just after each word. */
+    readonly ends: Int32Array,
+  ) {}
+
+  /** Number of words. */
+  get count(): number {
+    return this.starts.length;
+  }
+
+  /** Word `i` as a string. */
+  word(i: number): string {
+    return this.text.slice(this.starts[i] as number, this.ends[i] as number);
+  }
+
+  /** All words as strings (made on first use). */
+  get words(): string[] {
+    if (this.#words === undefined) {
+      const out = new Array<string>(this.count);
+      for (let i = 0; i < out.length; i++) out[i] = this.word(i);
+      this.#words = out;
+    }
+    return this.#words;
+  }
 }
 
 /** True for the code units JS `\s` matches (Unicode White_Space plus U+FEFF). */
@@ -97,6 +123,9 @@ const CONTRACTIONS = new Map<string, number>([
   ["more'n", 4],
   ["wanna", 3],
 ]);
+/** First letters (lowercased) of the contractions above, to skip the lookup for other words. */
+const CONTRACTION_START = new Uint8Array(128);
+for (const ch of "cdglmw") CONTRACTION_START[ch.charCodeAt(0)] = 1;
 const SUFFIX2 = new Set(["'s", "'S", "'m", "'M", "'d", "'D"]);
 const SUFFIX3 = new Set(["'ll", "'LL", "'re", "'RE", "'ve", "'VE", "n't", "N'T"]);
 
@@ -105,46 +134,62 @@ let segmenter: Intl.Segmenter | undefined;
 const MAX_SEGMENT_RUN = 1000;
 
 class Builder {
-  readonly words: string[] = [];
-  readonly starts: number[] = [];
-  readonly ends: number[] = [];
-  constructor(readonly text: string) {}
+  starts: Int32Array;
+  ends: Int32Array;
+  count = 0;
+  constructor(readonly text: string) {
+    const capacity = 16 + (text.length >> 2);
+    this.starts = new Int32Array(capacity);
+    this.ends = new Int32Array(capacity);
+  }
 
   push(start: number, end: number): void {
     if (end <= start) return;
-    this.words.push(this.text.slice(start, end));
-    this.starts.push(start);
-    this.ends.push(end);
+    if (this.count === this.starts.length) {
+      const starts = new Int32Array(this.count * 2);
+      starts.set(this.starts);
+      this.starts = starts;
+      const ends = new Int32Array(this.count * 2);
+      ends.set(this.ends);
+      this.ends = ends;
+    }
+    this.starts[this.count] = start;
+    this.ends[this.count] = end;
+    this.count++;
   }
 
   /** A run of letters, digits and inner punctuation: splits NLTK's contractions and clitics off. */
   word(start: number, end: number): void {
+    const t = this.text;
     const len = end - start;
-    if (len >= 4 && len <= 6) {
-      const at = CONTRACTIONS.get(this.text.slice(start, end).toLowerCase());
+    if (len >= 4 && len <= 6 && CONTRACTION_START[t.charCodeAt(start) | 0x20] === 1) {
+      const at = CONTRACTIONS.get(t.slice(start, end).toLowerCase());
       if (at !== undefined) {
         this.push(start, start + at);
         this.push(start + at, end);
         return;
       }
     }
-    // clitics come off the end, possibly several (`don't'` → do n't ')
+    // clitics (`'s`, `n't`, a final `'`) come off the end, possibly several: `don't'` → do n't '
+    if (len < 2 || (t.charCodeAt(end - 1) !== 0x27 && t.charCodeAt(end - 2) !== 0x27 && (len < 3 || t.charCodeAt(end - 3) !== 0x27))) {
+      this.push(start, end);
+      return;
+    }
     let tail = end;
     const cuts: number[] = [];
     for (;;) {
       const n = tail - start;
-      const t = this.text;
       if (n >= 2 && t.charCodeAt(tail - 1) === 0x27 && t.charCodeAt(tail - 2) !== 0x27) {
         cuts.push(tail - 1);
         tail -= 1;
         continue;
       }
-      if (n >= 3 && t.charCodeAt(tail - 3) !== 0x27 && SUFFIX2.has(t.slice(tail - 2, tail))) {
+      if (n >= 3 && t.charCodeAt(tail - 2) === 0x27 && t.charCodeAt(tail - 3) !== 0x27 && SUFFIX2.has(t.slice(tail - 2, tail))) {
         cuts.push(tail - 2);
         tail -= 2;
         continue;
       }
-      if (n >= 4 && t.charCodeAt(tail - 4) !== 0x27 && SUFFIX3.has(t.slice(tail - 3, tail))) {
+      if (n >= 4 && (t.charCodeAt(tail - 3) === 0x27 || t.charCodeAt(tail - 2) === 0x27) && t.charCodeAt(tail - 4) !== 0x27 && SUFFIX3.has(t.slice(tail - 3, tail))) {
         cuts.push(tail - 3);
         tail -= 3;
         continue;
@@ -187,10 +232,6 @@ function splitChunk(b: Builder, s: number, e: number, finalPeriod: number): void
   const text = b.text;
   let wordStart = -1; // start of the current run of word characters
   let consumedComma = -1; // a , or : taken as the character after a split , or : (NLTK's regex consumes it)
-  const flush = (at: number): void => {
-    if (wordStart >= 0) b.word(wordStart, at);
-    wordStart = -1;
-  };
   let i = s;
   while (i < e) {
     const c = text.charCodeAt(i);
@@ -202,7 +243,10 @@ function splitChunk(b: Builder, s: number, e: number, finalPeriod: number): void
         continue;
       }
       if (kind === S_ALONE) {
-        flush(i);
+        if (wordStart >= 0) {
+          b.word(wordStart, i);
+          wordStart = -1;
+        }
         b.push(i, i + 1);
         i++;
         continue;
@@ -211,7 +255,10 @@ function splitChunk(b: Builder, s: number, e: number, finalPeriod: number): void
         let j = i + 1;
         while (j < e && text.charCodeAt(j) === 0x2e) j++;
         if (j - i >= 2 || i === finalPeriod) {
-          flush(i);
+          if (wordStart >= 0) {
+          b.word(wordStart, i);
+          wordStart = -1;
+        }
           b.push(i, j);
         } else if (wordStart < 0) wordStart = i;
         i = j;
@@ -225,7 +272,10 @@ function splitChunk(b: Builder, s: number, e: number, finalPeriod: number): void
           i++;
           continue;
         }
-        flush(i);
+        if (wordStart >= 0) {
+          b.word(wordStart, i);
+          wordStart = -1;
+        }
         b.push(i, i + 1);
         if (next === 0x2c || next === 0x3a) consumedComma = i + 1;
         i++;
@@ -233,7 +283,10 @@ function splitChunk(b: Builder, s: number, e: number, finalPeriod: number): void
       }
       if (kind === S_HYPHEN) {
         if (i + 1 < e && text.charCodeAt(i + 1) === 0x2d) {
-          flush(i);
+          if (wordStart >= 0) {
+          b.word(wordStart, i);
+          wordStart = -1;
+        }
           b.push(i, i + 2);
           i += 2;
           continue;
@@ -245,21 +298,30 @@ function splitChunk(b: Builder, s: number, e: number, finalPeriod: number): void
       if (kind === S_BACKTICK) {
         let j = i + 1;
         while (j < e && text.charCodeAt(j) === 0x60) j++;
-        flush(i);
+        if (wordStart >= 0) {
+          b.word(wordStart, i);
+          wordStart = -1;
+        }
         b.push(i, j);
         i = j;
         continue;
       }
       // apostrophe
       if (i + 1 < e && text.charCodeAt(i + 1) === 0x27) {
-        flush(i);
+        if (wordStart >= 0) {
+          b.word(wordStart, i);
+          wordStart = -1;
+        }
         b.push(i, i + 2);
         i += 2;
         continue;
       }
       const prevWord = i > s && isWordCharAt(text, i - 1);
       if (!prevWord && i + 1 < e && isWordCharAt(text, i + 1) && !cliticFollows(text, i, e)) {
-        flush(i);
+        if (wordStart >= 0) {
+          b.word(wordStart, i);
+          wordStart = -1;
+        }
         b.push(i, i + 1);
         i++;
         continue;
@@ -269,13 +331,19 @@ function splitChunk(b: Builder, s: number, e: number, finalPeriod: number): void
       continue;
     }
     if (isAloneUnicode(c)) {
-      flush(i);
+      if (wordStart >= 0) {
+          b.word(wordStart, i);
+          wordStart = -1;
+        }
       b.push(i, i + 1);
       i++;
       continue;
     }
     if (flagsAt(text, i) & NO_SPACE) {
-      flush(i);
+      if (wordStart >= 0) {
+          b.word(wordStart, i);
+          wordStart = -1;
+        }
       let j = i + 1;
       while (j < e) {
         const f = flagsAt(text, j);
@@ -289,7 +357,7 @@ function splitChunk(b: Builder, s: number, e: number, finalPeriod: number): void
     if (wordStart < 0) wordStart = i;
     i++;
   }
-  flush(e);
+  if (wordStart >= 0) b.word(wordStart, e);
 }
 
 /** The index of the period NLTK splits off as a sentence's final period in token `[s, e)`, or -1. */
@@ -329,7 +397,7 @@ export function splitWords(text: string): WordSplit {
     }
     splitChunk(b, s, i, finalPeriodOf(text, s, i, last));
   }
-  return { words: b.words, starts: b.starts, ends: b.ends };
+  return new WordSplit(text, b.starts.slice(0, b.count), b.ends.slice(0, b.count));
 }
 
 /** The words of a text (see {@link splitWords}). */

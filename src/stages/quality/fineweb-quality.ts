@@ -65,7 +65,7 @@ function measure(a: TextAnalysis, signal: Signal, options: Options, terminal: Re
       return ratio(findDuplicates(nonBlank, a.astral).chars, a.chars - (lines.length - 1));
     }
     case "list_ratio":
-      return ratio(lines.length - 1, a.words.words.length);
+      return ratio(lines.length - 1, a.words.count);
   }
 }
 

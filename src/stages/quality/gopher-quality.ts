@@ -74,6 +74,30 @@ export const gopherQualityRules = [
 type Code = (typeof gopherQualityRules)[number]["code"];
 type Signal = (typeof gopherQualityRules)[number]["signal"];
 
+/** A stop-word set with the length range of its words (so most tokens are ruled out without making a string). */
+interface StopWords {
+  readonly words: ReadonlySet<string>;
+  readonly minLength: number;
+  readonly maxLength: number;
+}
+
+const stopWordCache = new WeakMap<ReadonlySet<string>, StopWords>();
+function withLengths(words: ReadonlySet<string>, ignoreCase: boolean): StopWords {
+  let entry = stopWordCache.get(words);
+  if (entry === undefined) {
+    let minLength = Number.POSITIVE_INFINITY;
+    let maxLength = 0;
+    for (const w of words) {
+      minLength = Math.min(minLength, w.length);
+      maxLength = Math.max(maxLength, w.length);
+    }
+    entry = { words, minLength, maxLength };
+    stopWordCache.set(words, entry);
+  }
+  // lowercasing can change a word's UTF-16 length (rarely, e.g. İ); widen the range then
+  return ignoreCase ? { words: entry.words, minLength: Math.max(1, entry.minLength - 1), maxLength: entry.maxLength + 1 } : entry;
+}
+
 interface WordStats {
   words: number;
   mean_word_length: number | null;
@@ -82,14 +106,14 @@ interface WordStats {
 }
 
 /** Word-level signals in one pass over the tokens. */
-function wordStats(a: TextAnalysis, symbolMask: number, stopWords: ReadonlySet<string> | undefined, ignoreCase: boolean): WordStats {
-  const { words, starts, ends } = a.words;
+function wordStats(a: TextAnalysis, symbolMask: number, stopWords: StopWords | undefined, ignoreCase: boolean): WordStats {
+  const { starts, ends, count } = a.words;
   const text = a.text;
   let nonSymbol = 0;
   let lengthSum = 0;
   let alpha = 0;
   let stop = 0;
-  for (let t = 0; t < words.length; t++) {
+  for (let t = 0; t < count; t++) {
     const end = ends[t] as number;
     let allSymbol = true;
     let letter = false;
@@ -111,14 +135,17 @@ function wordStats(a: TextAnalysis, symbolMask: number, stopWords: ReadonlySet<s
     }
     if (letter) alpha++;
     if (stopWords !== undefined) {
-      const w = words[t] as string;
-      if (stopWords.has(ignoreCase ? w.toLowerCase() : w)) stop++;
+      const len = end - (starts[t] as number);
+      if (len >= stopWords.minLength && len <= stopWords.maxLength) {
+        const w = text.slice(starts[t] as number, end);
+        if (stopWords.words.has(ignoreCase ? w.toLowerCase() : w)) stop++;
+      }
     }
   }
   return {
     words: nonSymbol,
     mean_word_length: nonSymbol > 0 ? lengthSum / nonSymbol : null,
-    alpha_words_ratio: ratio(alpha, words.length),
+    alpha_words_ratio: ratio(alpha, count),
     stop_words: stopWords === undefined ? null : stop,
   };
 }
@@ -185,12 +212,12 @@ export const gopherQuality = defineStage({
           case "mean_word_length":
           case "alpha_words_ratio":
           case "stop_words":
-            words ??= wordStats(a, symbolMask, stopWords, ignoreCase);
+            words ??= wordStats(a, symbolMask, stopWords === undefined ? undefined : withLengths(stopWords, ignoreCase), ignoreCase);
             return words[signal];
           case "hash_ratio":
-            return ratio(countOf(a.text, "#"), a.words.words.length);
+            return ratio(countOf(a.text, "#"), a.words.count);
           case "ellipsis_ratio":
-            return ratio(countOf(a.text, "...") + countOf(a.text, "…"), a.words.words.length);
+            return ratio(countOf(a.text, "...") + countOf(a.text, "…"), a.words.count);
           case "bullet_lines_ratio":
           case "ellipsis_lines_ratio":
             lines ??= lineStats(a);

@@ -70,6 +70,8 @@ class Meter {
   #paraCount = 0;
   #lines: ReturnType<typeof findDuplicates> | undefined;
   #lineCount = 0;
+  /** Every n-gram with n ≥ this is known to occur once (so none repeats): from a top n-gram of count 1 or a duplicate count of 0. */
+  #distinctFrom = Number.POSITIVE_INFINITY;
 
   constructor(readonly a: TextAnalysis) {}
 
@@ -100,13 +102,17 @@ class Meter {
         const n = Number(signal[4]);
         const top = topNgram(a.ngrams, n);
         if (top === undefined) return 0;
+        if (top.count === 1) this.#distinctFrom = Math.min(this.#distinctFrom, n);
         let chars = n - 1;
         for (let k = 0; k < n; k++) chars += a.wordChars[top.start + k] as number;
         return ratio(chars * top.count, a.chars);
       }
       default: {
         const n = Number(signal.slice(4, signal.length - 4));
-        return ratio(duplicateNgramChars(a.ngrams, n, a.wordChars), a.chars);
+        if (n >= this.#distinctFrom) return 0;
+        const chars = duplicateNgramChars(a.ngrams, n, a.wordChars);
+        if (chars === 0) this.#distinctFrom = n;
+        return ratio(chars, a.chars);
       }
     }
   }
