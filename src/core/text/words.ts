@@ -123,13 +123,21 @@ const CONTRACTIONS = new Map<string, number>([
   ["more'n", 4],
   ["wanna", 3],
 ]);
-/** First letters (lowercased) of the contractions above, to skip the lookup for other words. */
-const CONTRACTION_START = new Uint8Array(128);
-for (const ch of "cdglmw") CONTRACTION_START[ch.charCodeAt(0)] = 1;
+/** First two characters (lowercased) of the contractions above, to skip the lookup for other words. */
+const CONTRACTION_PREFIXES = new Set(["ca", "d'", "gi", "go", "le", "mo", "wa"].map((p) => (p.charCodeAt(0) << 16) | p.charCodeAt(1)));
+/** ASCII letters and digits: characters that never need a tokenization decision. */
+const PLAIN = new Uint8Array(128);
+for (let c = 48; c < 58; c++) PLAIN[c] = 1;
+for (let c = 65; c < 91; c++) PLAIN[c] = 1;
+for (let c = 97; c < 123; c++) PLAIN[c] = 1;
 const SUFFIX2 = new Set(["'s", "'S", "'m", "'M", "'d", "'D"]);
 const SUFFIX3 = new Set(["'ll", "'LL", "'re", "'RE", "'ve", "'VE", "n't", "N'T"]);
 
 let segmenter: Intl.Segmenter | undefined;
+/** Word boundaries of short runs already segmented (most runs are a few characters and recur). */
+const segmentCache = new Map<string, Int32Array>();
+const SEGMENT_CACHE_MAX_RUN = 24;
+const SEGMENT_CACHE_SIZE = 50_000;
 /** Longest run handed to ICU at once (its cost grows faster than linearly on long inputs). */
 const MAX_SEGMENT_RUN = 1000;
 
@@ -162,7 +170,7 @@ class Builder {
   word(start: number, end: number): void {
     const t = this.text;
     const len = end - start;
-    if (len >= 4 && len <= 6 && CONTRACTION_START[t.charCodeAt(start) | 0x20] === 1) {
+    if (len >= 4 && len <= 6 && CONTRACTION_PREFIXES.has(((t.charCodeAt(start) | 0x20) << 16) | (t.charCodeAt(start + 1) | 0x20))) {
       const at = CONTRACTIONS.get(t.slice(start, end).toLowerCase());
       if (at !== undefined) {
         this.push(start, start + at);
@@ -215,10 +223,18 @@ class Builder {
         else if (this.text.charCodeAt(b - 1) >= 0xd800 && this.text.charCodeAt(b - 1) <= 0xdbff) b--;
       }
       const piece = this.text.slice(a, b);
-      for (const seg of segmenter.segment(piece)) {
-        const s = a + seg.index;
-        this.push(s, s + seg.segment.length);
+      let bounds = b - a <= SEGMENT_CACHE_MAX_RUN ? segmentCache.get(piece) : undefined;
+      if (bounds === undefined) {
+        const found: number[] = [];
+        for (const seg of segmenter.segment(piece)) found.push(seg.index);
+        found.push(piece.length);
+        bounds = Int32Array.from(found);
+        if (b - a <= SEGMENT_CACHE_MAX_RUN) {
+          if (segmentCache.size >= SEGMENT_CACHE_SIZE) segmentCache.clear();
+          segmentCache.set(piece, bounds);
+        }
       }
+      for (let k = 0; k + 1 < bounds.length; k++) this.push(a + (bounds[k] as number), a + (bounds[k + 1] as number));
       a = b;
     }
   }
@@ -387,6 +403,15 @@ export function splitWords(text: string): WordSplit {
     while (i < n && ((CHAR_FLAGS[text.charCodeAt(i)] as number) & SPACE) !== 0) i++;
     if (i >= n) break;
     const s = i;
+    // fast path: a token of ASCII letters and digits only is one word (most tokens of Latin-script text)
+    let c = 0;
+    while (i < n && (c = text.charCodeAt(i)) < 128 && PLAIN[c] === 1) i++;
+    if (i === n || ((CHAR_FLAGS[text.charCodeAt(i)] as number) & SPACE) !== 0) {
+      const len = i - s;
+      if (len >= 5 && len <= 6) b.word(s, i); // could be `cannot`, `gonna` …
+      else b.push(s, i);
+      continue;
+    }
     while (i < n && ((CHAR_FLAGS[text.charCodeAt(i)] as number) & SPACE) === 0) i++;
     let last = true;
     for (let j = i; j < n; j++) {

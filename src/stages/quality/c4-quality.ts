@@ -60,6 +60,7 @@ interface Cleaned {
   lines: number;
   removed: Record<LineReason, number>;
   citations: number;
+  /** Sentences in the kept lines; when judging, counted only until `minSentences` is reached (enough to decide). */
   sentences: number;
   /** The first document rule that fired on a kept line, if any. */
   docRule: "lorem_ipsum" | "curly_bracket" | undefined;
@@ -85,7 +86,9 @@ function scanWords(line: string, s: number, e: number, max: number | null): { co
   return { count, tooLong };
 }
 
-function clean(text: string, lines: readonly string[], options: Options, terminal: ReadonlySet<number>, stopAtDocRule: boolean): Cleaned {
+function clean(text: string, lines: readonly string[], options: Options, terminal: ReadonlySet<number>, judging: boolean): Cleaned {
+  const stopAtDocRule = judging;
+  const sentenceLimit = judging ? options.minSentences : null;
   const removed: Record<LineReason, number> = { too_long_word: 0, no_terminal_punct: 0, too_few_words: 0, javascript: 0, policy: 0 };
   const kept: string[] = [];
   let citations = 0;
@@ -134,7 +137,8 @@ function clean(text: string, lines: readonly string[], options: Options, termina
       removed.policy++;
       continue;
     }
-    sentences += countSentences(line);
+    // sentences only matter up to the threshold when judging: stop counting once it is reached
+    if (sentenceLimit === null || sentences < sentenceLimit) sentences += countSentences(line);
     kept.push(line);
   }
   let out = kept.join("\n");
