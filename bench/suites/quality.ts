@@ -18,6 +18,7 @@ import type { Doc } from "../../src/core/doc.js";
 import type { StageDefinition } from "../../src/core/stage.js";
 import { countSentences } from "../../src/core/text/sentences.js";
 import { words } from "../../src/core/text/words.js";
+import { length } from "../../src/stages/length.js";
 import { c4Quality } from "../../src/stages/quality/c4-quality.js";
 import { finewebQuality } from "../../src/stages/quality/fineweb-quality.js";
 import { gopherQuality } from "../../src/stages/quality/gopher-quality.js";
@@ -34,6 +35,12 @@ const FINEWEB: [string, StageDefinition, unknown][] = [
 /** Fresh document objects (the analysis cache is keyed by document, so a rerun must not reuse it). */
 const fresh = (docs: readonly Doc[]): Doc[] => docs.map((d) => ({ id: d.id, text: d.text, meta: d.meta, source: d.source }));
 
+/** CPU seconds of this process since `start`: the rate per core, whatever else loads the machine. */
+function cpuSeconds(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}
+
 const utf8 = (docs: readonly Doc[]): number => docs.reduce((n, d) => n + Buffer.byteLength(d.text), 0);
 
 interface Rate {
@@ -45,10 +52,10 @@ interface Rate {
 async function timeChain(docs: readonly Doc[], chain: typeof FINEWEB, share: boolean): Promise<Rate & { kept: number }> {
   const input = fresh(docs);
   const bytes = utf8(input);
-  const t0 = performance.now();
+  const t0 = process.cpuUsage();
   let current: Doc[] = input;
   for (const [, def, options] of chain) current = (await runStageInMemory(def, options, share ? current : fresh(current))).kept;
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = cpuSeconds(t0);
   return { mbPerS: bytes / 1e6 / seconds, docsPerS: docs.length / seconds, seconds, kept: current.length };
 }
 
@@ -77,9 +84,9 @@ function pathological(scale: number): Record<string, string> {
 }
 
 async function timeOne(def: StageDefinition, options: unknown, text: string): Promise<number> {
-  const t0 = performance.now();
+  const t0 = process.cpuUsage();
   await runStageInMemory(def, options, [{ id: "p", text, meta: {}, source: { file: "bench" } }]);
-  return (performance.now() - t0) / 1000;
+  return cpuSeconds(t0);
 }
 
 function nltkAgreement(): Record<string, unknown> | undefined {
@@ -129,7 +136,10 @@ export default {
     const results: Record<string, unknown> = {};
     const docs = ctx.docs.slice(0, 20_000);
     const bytes = utf8(docs);
-    console.log(`${docs.length} web-like documents, ${(bytes / 1e6).toFixed(1)} MB of text (1 core, in memory; machine shared, figures noisy)`);
+    console.log(`${docs.length} web-like documents, ${(bytes / 1e6).toFixed(1)} MB of text (in memory; rates per CPU-second of this process)`);
+    const floor = await timeChain(docs, [["length", length, { minWords: 50 }]], true);
+    console.log(line("  for scale: `length` (whitespace word count)", floor));
+    results.floor = floor;
 
     const each: Record<string, Rate> = {};
     for (const [name, def, options] of FINEWEB) {
@@ -148,7 +158,7 @@ export default {
     console.log(line("  all four on Chinese/Japanese documents", cjkRate));
     results.cjk = cjkRate;
 
-    console.log("pathological input (seconds for all four filters; 2.5 M and 10 M characters):");
+    console.log("pathological input (CPU seconds for all four filters; 2.5 M and 10 M characters):");
     const small = pathological(1);
     const large = pathological(4);
     const patho: Record<string, { small: number; large: number; ratio: number }> = {};

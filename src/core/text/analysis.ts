@@ -7,9 +7,9 @@
  */
 import type { Doc } from "../doc.js";
 import { codePointLength, hasAstral } from "./chars.js";
-import { pySplitLines } from "./lines.js";
+import { pySplitLinesWithStarts } from "./lines.js";
 import { NgramHashes, internSpans } from "./ngrams.js";
-import { type WordSplit, splitWords } from "./words.js";
+import { WordSplit, splitWords } from "./words.js";
 
 /** Lazily computed facts about one text. */
 export class TextAnalysis {
@@ -18,7 +18,7 @@ export class TextAnalysis {
   #words: WordSplit | undefined;
   #wordChars: Int32Array | undefined;
   #ngrams: NgramHashes | undefined;
-  #pyLines: string[] | undefined;
+  #pyLines: { lines: string[]; starts: number[] } | undefined;
   #lines: string[] | undefined;
 
   constructor(readonly text: string) {}
@@ -65,7 +65,22 @@ export class TextAnalysis {
 
   /** Python's `str.splitlines()` of the text. */
   get pyLines(): string[] {
-    return (this.#pyLines ??= pySplitLines(this.text));
+    return (this.#pyLines ??= pySplitLinesWithStarts(this.text)).lines;
+  }
+
+  /** Where each of `pyLines` starts in the text. */
+  get pyLineStarts(): number[] {
+    return (this.#pyLines ??= pySplitLinesWithStarts(this.text)).starts;
+  }
+
+  /** Whether the words have been split already (so deriving from them saves work). */
+  get hasWords(): boolean {
+    return this.#words !== undefined;
+  }
+
+  /** Sets the words when they are known without splitting (see {@link wordsOfPieces}). */
+  presetWords(words: WordSplit): void {
+    this.#words = words;
   }
 
   /** `text.split("\n")`. */
@@ -75,6 +90,52 @@ export class TextAnalysis {
 }
 
 const cache = new WeakMap<Doc, TextAnalysis>();
+
+/**
+ * The words of a text made of pieces of another text joined by single newlines (what C4's cleanup
+ * produces), taken from that text's words instead of splitting again: `pieces[i]` is the range of
+ * the old text that became line i. Words never cross a line, and a word's split depends only on
+ * its own whitespace-separated token, except the final period of the text's very last token; so
+ * the last piece is split again and the others are copied with shifted offsets.
+ */
+export function wordsOfPieces(old: TextAnalysis, text: string, pieces: readonly { readonly from: number; readonly to: number }[]): WordSplit {
+  const { starts, ends } = old.words;
+  const outStarts: number[] = [];
+  const outEnds: number[] = [];
+  let at = 0;
+  pieces.forEach((piece, k) => {
+    const delta = at - piece.from;
+    if (k === pieces.length - 1) {
+      const tail = splitWords(text.slice(at, at + piece.to - piece.from));
+      for (let i = 0; i < tail.count; i++) {
+        outStarts.push((tail.starts[i] as number) + at);
+        outEnds.push((tail.ends[i] as number) + at);
+      }
+      return;
+    }
+    // first word starting at or after piece.from (binary search)
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((starts[mid] as number) < piece.from) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < starts.length && (ends[i] as number) <= piece.to; i++) {
+      outStarts.push((starts[i] as number) + delta);
+      outEnds.push((ends[i] as number) + delta);
+    }
+    at += piece.to - piece.from + 1;
+  });
+  return new WordSplit(text, Int32Array.from(outStarts), Int32Array.from(outEnds));
+}
+
+/** Registers `words` as the words of `doc`'s text (when a stage derived them from an earlier analysis). */
+export function presetWords(doc: Doc, words: WordSplit): void {
+  const analysis = new TextAnalysis(doc.text);
+  analysis.presetWords(words);
+  cache.set(doc, analysis);
+}
 
 /** The shared analysis of a document's text (created on first use, dropped with the document). */
 export function analysisOf(doc: Doc): TextAnalysis {

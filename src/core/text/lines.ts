@@ -23,6 +23,29 @@ export function pySplitLines(text: string): string[] {
   return lines;
 }
 
+/** Python's `str.splitlines()`, with the offset in `text` where each line starts. */
+export function pySplitLinesWithStarts(text: string): { lines: string[]; starts: number[] } {
+  const lines: string[] = [];
+  const starts: number[] = [];
+  const n = text.length;
+  let start = 0;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (isLineBreak(c)) {
+      lines.push(text.slice(start, i));
+      starts.push(start);
+      i += c === 13 && text.charCodeAt(i + 1) === 10 ? 2 : 1;
+      start = i;
+    } else i++;
+  }
+  if (start < n) {
+    lines.push(text.slice(start));
+    starts.push(start);
+  }
+  return { lines, starts };
+}
+
 /** `re.split("\n+", text)`: lines without the empty ones between newlines (a leading or trailing empty piece stays). */
 export function splitNonEmptyRuns(text: string): string[] {
   const out: string[] = [];

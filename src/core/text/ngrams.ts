@@ -93,46 +93,40 @@ function finalize(h: number): number {
   return h ^ (h >>> 16);
 }
 
-/** N-gram hashes of a word sequence for n = 1, 2, …, computed on demand, each from the one before. */
+/**
+ * N-gram hashes of a word sequence, one n at a time: the hashes for n are computed in place from
+ * those for n − 1, so asking for increasing n (as the Gopher rules do) costs one pass per n and one
+ * buffer in all. Asking for a smaller n than the last starts again from n = 1.
+ */
 export class NgramHashes {
   readonly #ids: Int32Array;
-  readonly #raw: Int32Array[] = [];
-  readonly #final: Int32Array[] = [];
+  readonly #raw: Int32Array;
+  #level = 0;
 
   constructor(ids: Int32Array) {
     this.#ids = ids;
+    this.#raw = new Int32Array(ids.length);
   }
 
   get length(): number {
     return this.#ids.length;
   }
 
-  /** Hash of the n-gram starting at each position (length: words − n + 1). */
-  hashes(n: number): Int32Array {
-    let out = this.#final[n];
-    if (out === undefined) {
-      const raw = this.#rawHashes(n);
-      out = new Int32Array(raw.length);
-      for (let i = 0; i < raw.length; i++) out[i] = finalize((raw[i] as number) ^ n);
-      this.#final[n] = out;
-    }
-    return out;
-  }
-
-  #rawHashes(n: number): Int32Array {
-    const cached = this.#raw[n];
-    if (cached) return cached;
+  /**
+   * Unfinalized hash of the n-gram starting at each position; valid for indexes below
+   * `words − n + 1` until hashes for another n are asked for. Compare them through {@link hashAt}.
+   */
+  raw(n: number): Int32Array {
+    if (n < this.#level) this.#level = 0;
     const ids = this.#ids;
-    const count = Math.max(0, ids.length - n + 1);
-    const out = new Int32Array(count);
-    if (n === 1) {
-      for (let i = 0; i < count; i++) out[i] = mix(0, ids[i] as number);
-    } else {
-      const prev = this.#rawHashes(n - 1);
-      for (let i = 0; i < count; i++) out[i] = mix(prev[i] as number, ids[i + n - 1] as number);
+    const raw = this.#raw;
+    for (let level = this.#level + 1; level <= n; level++) {
+      const count = ids.length - level + 1;
+      if (level === 1) for (let i = 0; i < count; i++) raw[i] = mix(0, ids[i] as number);
+      else for (let i = 0; i < count; i++) raw[i] = mix(raw[i] as number, ids[i + level - 1] as number);
     }
-    this.#raw[n] = out;
-    return out;
+    this.#level = Math.max(this.#level, n);
+    return raw;
   }
 
   /** Whether the n-grams starting at `a` and `b` are the same words. */
@@ -143,21 +137,27 @@ export class NgramHashes {
   }
 }
 
-// one scratch hash table, reused (cleared) by every call: no allocation per document
+/** The final hash of an n-gram from its raw hash. */
+function hashAt(raw: Int32Array, pos: number, n: number): number {
+  return finalize((raw[pos] as number) ^ n);
+}
+
+// one scratch hash table and count array, reused by every call: no allocation per document
 let scratch = new Int32Array(1 << 12);
+let countScratch = new Int32Array(1 << 11);
 
 /**
  * Open-addressing set of n-gram positions (position + 1; 0 = empty) keyed by n-gram identity:
  * returns the slot holding the n-gram at `pos`, or −slot − 1 for the empty slot where it would go.
  */
-function findSlot(slots: Int32Array, mask: number, grams: NgramHashes, hashes: Int32Array, n: number, pos: number): number {
-  const h = hashes[pos] as number;
+function findSlot(slots: Int32Array, mask: number, grams: NgramHashes, raw: Int32Array, n: number, pos: number): number {
+  const h = hashAt(raw, pos, n);
   let slot = h & mask;
   for (;;) {
     const stored = slots[slot] as number;
     if (stored === 0) return -slot - 1;
     const other = stored - 1;
-    if (hashes[other] === h && grams.equal(other, pos, n)) return slot;
+    if (raw[other] === raw[pos] && grams.equal(other, pos, n)) return slot;
     slot = (slot + 1) & mask;
   }
 }
@@ -175,12 +175,15 @@ function tableFor(positions: number): { slots: Int32Array; mask: number } {
  * number of times it occurs (overlapping occurrences included). `undefined` when there are fewer than n words.
  */
 export function topNgram(grams: NgramHashes, n: number): { readonly start: number; readonly count: number } | undefined {
-  const hashes = grams.hashes(n);
-  if (hashes.length === 0) return undefined;
-  const { slots, mask } = tableFor(hashes.length);
-  const counts = new Int32Array(hashes.length); // by position of first occurrence
-  for (let i = 0; i < hashes.length; i++) {
-    const slot = findSlot(slots, mask, grams, hashes, n, i);
+  const positions = grams.length - n + 1;
+  if (positions <= 0) return undefined;
+  const raw = grams.raw(n);
+  const { slots, mask } = tableFor(positions);
+  if (countScratch.length < positions) countScratch = new Int32Array(positions * 2);
+  const counts = countScratch; // by position of first occurrence
+  counts.fill(0, 0, positions);
+  for (let i = 0; i < positions; i++) {
+    const slot = findSlot(slots, mask, grams, raw, n, i);
     if (slot < 0) {
       slots[-slot - 1] = i + 1;
       counts[i] = 1;
@@ -190,7 +193,7 @@ export function topNgram(grams: NgramHashes, n: number): { readonly start: numbe
     }
   }
   let best = 0;
-  for (let i = 1; i < counts.length; i++) if ((counts[i] as number) > (counts[best] as number)) best = i;
+  for (let i = 1; i < positions; i++) if ((counts[i] as number) > (counts[best] as number)) best = i;
   return { start: best, count: counts[best] as number };
 }
 
@@ -202,13 +205,14 @@ export function topNgram(grams: NgramHashes, n: number): { readonly start: numbe
  * 0 means every n-gram is distinct (and so is every longer one).
  */
 export function duplicateNgramChars(grams: NgramHashes, n: number, wordChars: Int32Array): number {
-  const hashes = grams.hashes(n);
-  if (hashes.length === 0) return 0;
-  const { slots, mask } = tableFor(hashes.length);
+  const positions = grams.length - n + 1;
+  if (positions <= 0) return 0;
+  const raw = grams.raw(n);
+  const { slots, mask } = tableFor(positions);
   let repeated = 0;
   let i = 0;
-  while (i < hashes.length) {
-    const slot = findSlot(slots, mask, grams, hashes, n, i);
+  while (i < positions) {
+    const slot = findSlot(slots, mask, grams, raw, n, i);
     if (slot >= 0) {
       for (let k = 0; k < n; k++) repeated += wordChars[i + k] as number;
       i += n;

@@ -16,7 +16,7 @@ import { z } from "zod";
 import type { Doc } from "../../core/doc.js";
 import { withMeta, withText } from "../../core/doc.js";
 import type { Json, Removal, StageContext } from "../../core/stage.js";
-import { analysisOf } from "../../core/text/analysis.js";
+import { analysisOf, presetWords, wordsOfPieces } from "../../core/text/analysis.js";
 import { codePointLength, isSpace } from "../../core/text/chars.js";
 import { TERMINAL_PUNCTUATION, codePointSet, endsWithAny, stripBounds } from "../../core/text/lines.js";
 import { countSentences } from "../../core/text/sentences.js";
@@ -67,6 +67,8 @@ interface Cleaned {
   loremIpsum: boolean;
   curlyBracket: boolean;
   keptLines: number;
+  /** Where each kept line was in the input text (for reusing its words), unless citations were cut from one. */
+  pieces: { from: number; to: number }[] | undefined;
   text: string;
 }
 
@@ -86,7 +88,7 @@ function scanWords(line: string, s: number, e: number, max: number | null): { co
   return { count, tooLong };
 }
 
-function clean(text: string, lines: readonly string[], options: Options, terminal: ReadonlySet<number>, judging: boolean): Cleaned {
+function clean(text: string, lines: readonly string[], lineStarts: readonly number[], options: Options, terminal: ReadonlySet<number>, judging: boolean): Cleaned {
   const stopAtDocRule = judging;
   const sentenceLimit = judging ? options.minSentences : null;
   const removed: Record<LineReason, number> = { too_long_word: 0, no_terminal_punct: 0, too_few_words: 0, javascript: 0, policy: 0 };
@@ -96,7 +98,9 @@ function clean(text: string, lines: readonly string[], options: Options, termina
   let docRule: Cleaned["docRule"];
   let loremIpsum = false;
   let curlyBracket = false;
-  for (const raw of lines) {
+  let pieces: { from: number; to: number }[] | undefined = [];
+  for (let li = 0; li < lines.length; li++) {
+    const raw = lines[li] as string;
     const [s, e] = stripBounds(raw);
     const words = scanWords(raw, s, e, options.maxWordLength);
     if (words.tooLong) {
@@ -105,10 +109,12 @@ function clean(text: string, lines: readonly string[], options: Options, termina
     }
     let line = raw.slice(s, e);
     if (options.removeCitations && line.includes("[")) {
+      const before = citations;
       line = line.replace(CITATION, () => {
         citations++;
         return "";
       });
+      if (citations > before) pieces = undefined;
     }
     if (options.terminalPunct && (!endsWithAny(line, terminal) || line.endsWith("..."))) {
       removed.no_terminal_punct++;
@@ -140,11 +146,15 @@ function clean(text: string, lines: readonly string[], options: Options, termina
     // sentences only matter up to the threshold when judging: stop counting once it is reached
     if (sentenceLimit === null || sentences < sentenceLimit) sentences += countSentences(line);
     kept.push(line);
+    pieces?.push({ from: (lineStarts[li] as number) + s, to: (lineStarts[li] as number) + e });
   }
   let out = kept.join("\n");
   const [a, b] = stripBounds(out);
-  if (a > 0 || b < out.length) out = out.slice(a, b);
-  return { lines: lines.length, removed, citations, sentences, docRule, loremIpsum, curlyBracket, keptLines: kept.length, text: out === text ? text : out };
+  if (a > 0 || b < out.length) {
+    out = out.slice(a, b);
+    pieces = undefined;
+  }
+  return { lines: lines.length, removed, citations, sentences, docRule, loremIpsum, curlyBracket, keptLines: kept.length, pieces: pieces !== undefined && pieces.length > 0 ? pieces : undefined, text: out === text ? text : out };
 }
 
 /** Lines of at least `minChars` characters among the text split at `\n` (mC4's "paragraphs"). */
@@ -174,7 +184,7 @@ export const c4Quality = defineStage({
         eachDocument(docs, ctx, (doc: Doc): Doc | Removal | undefined => {
           const a = analysisOf(doc);
           if (options.mode === "tag") {
-            const cleaned = clean(doc.text, a.pyLines, options, terminal, false);
+            const cleaned = clean(doc.text, a.pyLines, a.pyLineStarts, options, terminal, false);
             const signals: Record<string, Json> = {
               paragraphs: paragraphCount(a.lines, options.minParagraphChars),
               lines: cleaned.lines,
@@ -191,14 +201,17 @@ export const c4Quality = defineStage({
             const paragraphs = paragraphCount(a.lines, options.minParagraphChars);
             if (fires("<", paragraphs, options.minParagraphs)) return drop("too_few_paragraphs", paragraphs, options.minParagraphs);
           }
-          const cleaned = clean(doc.text, a.pyLines, options, terminal, true);
+          const cleaned = clean(doc.text, a.pyLines, a.pyLineStarts, options, terminal, true);
           countLines(ctx, cleaned);
           if (cleaned.docRule !== undefined) return drop(cleaned.docRule);
           if (options.minSentences !== null && fires("<", cleaned.sentences, options.minSentences)) return drop("too_few_sentences", cleaned.sentences, options.minSentences);
           if (cleaned.text === "") return drop("no_text_left");
           if (cleaned.text === doc.text) return undefined;
           ctx.count("changed");
-          return withText(doc, cleaned.text);
+          const changed = withText(doc, cleaned.text);
+          // the next stages need the words of the new text: take them from this text's, when split already
+          if (cleaned.pieces !== undefined && a.hasWords) presetWords(changed, wordsOfPieces(a, cleaned.text, cleaned.pieces));
+          return changed;
         }),
     };
   },

@@ -3,6 +3,7 @@ import { analysisOf } from "../../../src/core/text/analysis.js";
 import { codePointLength, hasAstral } from "../../../src/core/text/chars.js";
 import { findDuplicates, pySplitLines, splitNonEmptyRuns, splitParagraphs } from "../../../src/core/text/lines.js";
 import { NgramHashes, duplicateNgramChars, internWords, topNgram } from "../../../src/core/text/ngrams.js";
+import { splitWords as splitWordsOf } from "../../../src/core/text/words.js";
 import { c4Quality } from "../../../src/stages/quality/c4-quality.js";
 import { finewebQuality } from "../../../src/stages/quality/fineweb-quality.js";
 import { gopherQuality } from "../../../src/stages/quality/gopher-quality.js";
@@ -77,5 +78,42 @@ describe("shared analysis", () => {
     await runStage(finewebQuality, {}, [d]);
     expect(analysisOf(d).words).toBe(words);
     expect(analysisOf(doc(d.text))).not.toBe(analysisOf(d)); // keyed by document, not by text
+  });
+});
+
+describe("words handed from c4-quality to the next stage", () => {
+  it("equal a fresh split of the cleaned text", async () => {
+    const { readFileSync } = await import("node:fs");
+    const sample = readFileSync(new URL("../../../fixtures/sample/web-00.jsonl", import.meta.url), "utf8")
+      .split("\n")
+      .flatMap((line) => {
+        try {
+          const row = JSON.parse(line) as { text?: unknown };
+          return typeof row.text === "string" ? [row.text] : [];
+        } catch {
+          return [];
+        }
+      });
+    const made = [
+      "He moved to the U.S.\nShe works at Acme Inc.\nOk then go.\nThe last line ends in the U.S.",
+      "Menu\n東京は大きい。人も多いです。\n\"Quoted,\" he said -- twice.\nThey can't stay, won't they?\nEnd of story.",
+    ];
+    const texts = [...sample, ...made];
+    expect(texts.length).toBeGreaterThan(50);
+    let compared = 0;
+    for (const text of texts) {
+      const d = doc(text);
+      void analysisOf(d).words; // split before c4-quality, as when Gopher runs first
+      const result = await runStage(c4Quality, { terminalPunct: false, minSentences: null, removeCitations: false }, [d]);
+      const out = result.kept[0];
+      if (out === undefined || out === d) continue;
+      expect(analysisOf(out).hasWords, out.id).toBe(true); // handed over, not split again
+      const handed = analysisOf(out).words;
+      const fresh = splitWordsOf(out.text);
+      expect([...handed.starts], out.id).toEqual([...fresh.starts]);
+      expect([...handed.ends], out.id).toEqual([...fresh.ends]);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(30);
   });
 });
