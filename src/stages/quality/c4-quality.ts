@@ -26,6 +26,10 @@ import { type QualityRule, eachDocument, fires, modeOption, signalsPatch, tagFie
 /** C4's boilerplate phrases (TFDS `c4_utils`, datatrove), matched in the lowercased line. */
 export const POLICY_SUBSTRINGS: readonly string[] = ["terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies"];
 const CITATION = /\[\p{Nd}*\]|\[edit\]|\[citation needed\]/gu;
+// case-insensitive for ASCII letters only (no `u` flag), like matching in Python's `line.lower()`
+const LOREM = /lorem ipsum/i;
+const JAVASCRIPT = /javascript/i;
+const POLICY = new RegExp(POLICY_SUBSTRINGS.join("|"), "i");
 
 const Options = z.strictObject({
   maxWordLength: threshold(1000, "Remove lines with a word longer than this many characters. C4's code (TFDS c4_utils): 1000", { min: 1, int: true }),
@@ -124,13 +128,12 @@ function clean(text: string, lines: readonly string[], lineStarts: readonly numb
       removed.too_few_words++;
       continue;
     }
-    const lower = line.toLowerCase();
-    if (options.loremIpsum && lower.includes("lorem ipsum")) {
+    if (options.loremIpsum && LOREM.test(line)) {
       loremIpsum = true;
       docRule ??= "lorem_ipsum";
       if (stopAtDocRule) break;
     }
-    if (options.javascript && lower.includes("javascript")) {
+    if (options.javascript && JAVASCRIPT.test(line)) {
       removed.javascript++;
       continue;
     }
@@ -139,7 +142,7 @@ function clean(text: string, lines: readonly string[], lineStarts: readonly numb
       docRule ??= "curly_bracket";
       if (stopAtDocRule) break;
     }
-    if (options.policy && POLICY_SUBSTRINGS.some((p) => lower.includes(p))) {
+    if (options.policy && POLICY.test(line)) {
       removed.policy++;
       continue;
     }

@@ -79,6 +79,16 @@ interface StopWords {
   readonly words: ReadonlySet<string>;
   readonly minLength: number;
   readonly maxLength: number;
+  /** The words by a hash of their UTF-16 code units (see `unitHash`), to match without making strings. */
+  readonly byHash: ReadonlyMap<number, readonly string[]>;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+function unitHash(word: string): number {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), FNV_PRIME);
+  return h;
 }
 
 const stopWordCache = new WeakMap<ReadonlySet<string>, StopWords>();
@@ -91,11 +101,16 @@ function withLengths(words: ReadonlySet<string>, ignoreCase: boolean): StopWords
       minLength = Math.min(minLength, w.length);
       maxLength = Math.max(maxLength, w.length);
     }
-    entry = { words, minLength, maxLength };
+    const byHash = new Map<number, string[]>();
+    for (const w of words) {
+      const h = unitHash(w);
+      byHash.set(h, [...(byHash.get(h) ?? []), w]);
+    }
+    entry = { words, minLength, maxLength, byHash };
     stopWordCache.set(words, entry);
   }
   // lowercasing can change a word's UTF-16 length (rarely, e.g. İ); widen the range then
-  return ignoreCase ? { words: entry.words, minLength: Math.max(1, entry.minLength - 1), maxLength: entry.maxLength + 1 } : entry;
+  return ignoreCase ? { ...entry, minLength: Math.max(1, entry.minLength - 1), maxLength: entry.maxLength + 1 } : entry;
 }
 
 interface WordStats {
@@ -113,17 +128,26 @@ function wordStats(a: TextAnalysis, symbolMask: number, stopWords: StopWords | u
   let lengthSum = 0;
   let alpha = 0;
   let stop = 0;
+  // case-sensitive lists are matched by hashing the token's code units in the same pass (no string made)
+  const byHash = stopWords !== undefined && !ignoreCase ? stopWords.byHash : undefined;
+  const minLength = stopWords?.minLength ?? 0;
+  const maxLength = stopWords?.maxLength ?? -1;
   for (let t = 0; t < count; t++) {
+    const start = starts[t] as number;
     const end = ends[t] as number;
+    const len = end - start;
     let allSymbol = true;
     let letter = false;
     let cps = 0;
-    for (let j = starts[t] as number; j < end; j++) {
+    let h = FNV_OFFSET;
+    for (let j = start; j < end; j++) {
       const c = text.charCodeAt(j);
+      h = Math.imul(h ^ c, FNV_PRIME);
       let flags: number;
       if (c >= 0xd800 && c <= 0xdbff && j + 1 < end) {
         flags = flagsAt(text, j);
         j++;
+        h = Math.imul(h ^ text.charCodeAt(j), FNV_PRIME);
       } else flags = CHAR_FLAGS[c] as number;
       cps++;
       if ((flags & symbolMask) === 0) allSymbol = false;
@@ -134,12 +158,11 @@ function wordStats(a: TextAnalysis, symbolMask: number, stopWords: StopWords | u
       lengthSum += cps;
     }
     if (letter) alpha++;
-    if (stopWords !== undefined) {
-      const len = end - (starts[t] as number);
-      if (len >= stopWords.minLength && len <= stopWords.maxLength) {
-        const w = text.slice(starts[t] as number, end);
-        if (stopWords.words.has(ignoreCase ? w.toLowerCase() : w)) stop++;
-      }
+    if (len >= minLength && len <= maxLength) {
+      if (byHash !== undefined) {
+        const candidates = byHash.get(h);
+        if (candidates !== undefined && candidates.some((w) => w.length === len && text.startsWith(w, start))) stop++;
+      } else if ((stopWords as StopWords).words.has(text.slice(start, end).toLowerCase())) stop++;
     }
   }
   return {

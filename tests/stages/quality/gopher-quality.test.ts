@@ -51,6 +51,7 @@ describe("gopher-quality: English, defaults (Rae et al. 2021)", () => {
     expect(await judge(gopherQuality, { minStopWords: null }, [w(60, "cats")])).toEqual(["kept"]);
     expect(await judge(gopherQuality, { maxHashRatio: null }, [`${english(100)} ${w(14, "#")}`])).toEqual(["kept"]);
     expect(await judge(gopherQuality, { stopWords: ["cats"] }, [w(60, "cats")])).toEqual(["kept"]);
+    expect(await judge(gopherQuality, { stopWords: ["😀ok", "zz"] }, [`😀ok 😀ok ${w(60, "cats")}`, `😀ok ${w(60, "cats")}`])).toEqual(["kept", "too_few_stop_words"]);
     expect(await judge(gopherQuality, { stopWordCase: "insensitive" }, [`The And ${w(60, "cats")}`])).toEqual(["kept"]);
   });
 
