@@ -12,3 +12,4 @@ export { type Explanation, type LedgerRow, explain, readLedger, readRunStats } f
 export { type StageOutcome, runStageInMemory } from "./api/memory.js";
 export { registry, stageNames } from "./registry.js";
 export { version } from "./version.js";
+export { WordSplit, splitWords, words } from "./core/text/words.js";
