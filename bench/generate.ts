@@ -1,8 +1,10 @@
 /**
- * Generates web-like JSONL documents for benchmarks: 2–20 KB each, with boilerplate lines, blank
- * lines and some trailing whitespace. 70% are Latin-script pages (English words with occasional
- * accented words, as in en/de/fr/es pages: all within Latin-1); 30% mix in Cyrillic, CJK and Korean
- * words, as multilingual pages do. Deterministic for a given size.
+ * Generates web-like JSONL documents for benchmarks: 2–20 KB each, with boilerplate lines and blank
+ * lines. 70% are Latin-script pages (English words with occasional accented words, as in
+ * en/de/fr/es pages: all within Latin-1); 30% mix in Cyrillic, CJK and Korean words, as
+ * multilingual pages do. 10% of documents carry untidy whitespace (tabs, trailing and double
+ * spaces) and 2% a control character or BOM, so `normalize` has real work on some documents and
+ * none on most, as with extracted web text. Deterministic for a given size.
  */
 import { createWriteStream } from "node:fs";
 import { mkdir, stat } from "node:fs/promises";
@@ -22,6 +24,8 @@ function makeDoc(rand: () => number, i: number): string {
   const lines: string[] = [BOILER[rand() % BOILER.length] as string];
   let size = 0;
   const multilingual = rand() % 10 < 3;
+  const untidy = rand() % 10 === 0;
+  const control = rand() % 50 === 0;
   while (size < target) {
     const n = 8 + (rand() % 40);
     const words: string[] = [];
@@ -30,11 +34,12 @@ function makeDoc(rand: () => number, i: number): string {
       words.push(r < 2 ? (ACCENTED[rand() % ACCENTED.length] as string) : r < 3 && multilingual ? (OTHER[rand() % OTHER.length] as string) : (WORDS[rand() % WORDS.length] as string));
     }
     const line = `${words.join(" ")}.`;
-    lines.push(rand() % 10 === 0 ? `${line}\t  ` : line);
+    lines.push(untidy && rand() % 10 === 0 ? `${line}\t  ` : line);
     if (rand() % 5 === 0) lines.push("");
     size += line.length + 1;
   }
   lines.push(BOILER[rand() % BOILER.length] as string);
+  if (control) lines.splice(1, 0, "\uFEFF\u0000heading");
   return JSON.stringify({ id: `bench-${i}`, text: lines.join("\n"), url: `https://site${rand() % 500}.example.com/page/${i}`, lang: "en" });
 }
 

@@ -7,6 +7,7 @@ import { finewebQuality } from "./stages/quality/fineweb-quality.js";
 import { gopherQuality } from "./stages/quality/gopher-quality.js";
 import { gopherRepetition } from "./stages/quality/gopher-repetition.js";
 import { sample } from "./stages/sample.js";
+import { tokenize } from "./stages/tokenize.js";
 
 /** Every stage a pipeline file may `use`. Adding a stage means adding one line here. */
 export const registry: Readonly<Record<string, StageDefinition>> = Object.freeze({
@@ -18,6 +19,7 @@ export const registry: Readonly<Record<string, StageDefinition>> = Object.freeze
   "gopher-repetition": gopherRepetition,
   "c4-quality": c4Quality,
   "fineweb-quality": finewebQuality,
+  tokenize,
 });
 
 /** Stage names in registry order. */

@@ -67,6 +67,8 @@ export interface Stage {
   run(docs: AsyncIterable<Doc>, ctx: StageContext): AsyncIterable<Doc>;
   /** Present on stages that need a corpus-wide computation before they can run (dedup, decontamination). */
   readonly barrier?: Barrier;
+  /** Facts about what the stage wrote (files, totals, tool versions), for `manifest.json`; called when the run ends. */
+  describe?(ctx: StepContext): Promise<Record<string, Json>>;
 }
 
 /** Context of the corpus-wide steps of a barrier stage. */

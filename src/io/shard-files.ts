@@ -107,7 +107,8 @@ export class FileSink {
   async flush(): Promise<void> {
     if (this.#pending === 0) return;
     this.#packStrings();
-    const chunk = this.#buffers.length === 1 ? (this.#buffers[0] as Uint8Array) : Buffer.concat(this.#buffers);
+    // always a fresh buffer: the zstd thread may take ownership of it
+    const chunk = Buffer.concat(this.#buffers);
     this.#buffers = [];
     this.#pending = 0;
     this.#bytes += chunk.length;

@@ -102,10 +102,13 @@ export class ThreadedZstdFile {
 
   /** Hands a chunk to the helper; waits only when `window` chunks are already in flight. */
   async write(chunk: Uint8Array): Promise<void> {
-    // copy into a buffer we own, so it can be transferred without detaching the caller's memory
-    const own = new Uint8Array(chunk.byteLength);
-    own.set(chunk);
-    this.#inFlight.push(this.#ask({ op: "write", id: this.#id, seq: ++this.#seq, data: own }, [own.buffer]));
+    // transfer the memory when the chunk owns all of it (FileSink's 1 MiB chunks do); else copy it
+    let own = chunk;
+    if (chunk.byteOffset !== 0 || chunk.byteLength !== chunk.buffer.byteLength || !(chunk.buffer instanceof ArrayBuffer)) {
+      own = new Uint8Array(chunk.byteLength);
+      own.set(chunk);
+    }
+    this.#inFlight.push(this.#ask({ op: "write", id: this.#id, seq: ++this.#seq, data: own }, [own.buffer as ArrayBuffer]));
     if (this.#inFlight.length >= this.window) await this.#inFlight.shift();
   }
 

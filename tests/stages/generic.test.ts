@@ -29,6 +29,9 @@ describe("normalize", () => {
     const text = " cafe\u0301\r\n\u0000a  b ";
     expect(normalizeText(text, off)).toBe(text);
     expect(normalizeText("ｆｕｌｌ", { ...off, unicode: "NFKC" })).toBe("full");
+    expect(normalizeText("a\u00a0b ½", { ...off, unicode: "NFKC" })).toBe("a b 1⁄2");
+    expect(normalizeText("a\u00a0b ½ ł", { ...off, unicode: "NFC" })).toBe("a\u00a0b ½ ł");
+    expect(normalizeText("\u212B \u2126 ﬁ", { ...off, unicode: "NFC" })).toBe("\u00C5 \u03A9 ﬁ");
     expect(normalizeText("a\n\n\n\nb", { ...off, maxNewlines: 2 })).toBe("a\n\nb");
   });
 
