@@ -5,6 +5,10 @@ import { language } from "./stages/language/language.js";
 import { languageFilter } from "./stages/language/language-filter.js";
 import { length } from "./stages/length.js";
 import { normalize } from "./stages/normalize.js";
+import { c4Quality } from "./stages/quality/c4-quality.js";
+import { finewebQuality } from "./stages/quality/fineweb-quality.js";
+import { gopherQuality } from "./stages/quality/gopher-quality.js";
+import { gopherRepetition } from "./stages/quality/gopher-repetition.js";
 import { sample } from "./stages/sample.js";
 import { tokenize } from "./stages/tokenize.js";
 
@@ -17,6 +21,10 @@ export const registry: Readonly<Record<string, StageDefinition>> = Object.freeze
   length,
   "field-filter": fieldFilter,
   sample,
+  "gopher-quality": gopherQuality,
+  "gopher-repetition": gopherRepetition,
+  "c4-quality": c4Quality,
+  "fineweb-quality": finewebQuality,
   tokenize,
 });
 
