@@ -12,6 +12,7 @@ import { type CompiledPipeline, type Overrides, compilePipelineText } from "./lo
 import { layout } from "./layout.js";
 import { type Job, planJobs } from "./plan.js";
 import { WorkerPool } from "./pool.js";
+import { preflight } from "./preflight.js";
 import { Progress, type ProgressMode } from "./progress.js";
 import type { RunSpec } from "./spec.js";
 import { type ShardStats, type TaskEnv, isDone, runTask, taskCount, writeFileAtomic } from "./task.js";
@@ -92,6 +93,7 @@ export async function runPipeline(pipeline: CompiledPipeline, pipelineText: stri
   const jobs = planJobs(pipeline);
   const workers = Math.max(1, options.workers ?? availableParallelism());
   const inThread = workers === 1 || options.registry !== undefined;
+  await preflight(pipeline, inputs, cwd, runDir, inThread ? 1 : workers, log);
   const pool = inThread ? undefined : new WorkerPool(workers, spec, { onProgress: (d) => progress.add(d), onLog: (level, m) => log[level](m), onTaskDone: () => progress.taskDone() });
   const timings: Record<string, number> = {};
   let skipped = 0;
