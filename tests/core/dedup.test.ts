@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { canonicalUrl, normalizeForKey } from "../../src/core/dedup/normalize.js";
 import { MinHasher, detectionProbability, lshThreshold } from "../../src/core/dedup/minhash.js";
-import { Shingler, UNSPACED_SCRIPTS, jaccard32, jaccard64 } from "../../src/core/dedup/shingles.js";
+import { type ShingleOptions, Shingler, UNSPACED_SCRIPTS, jaccard32, jaccard64 } from "../../src/core/dedup/shingles.js";
 import { sortRecords } from "../../src/core/dedup/sort.js";
 import { prng } from "../../src/core/hash.js";
 
-const base = { ngram: 5, hashBits: 32 as const, unicode: "NFKC" as const, digits: true, accents: false, unspacedScripts: [...UNSPACED_SCRIPTS] };
+const base: ShingleOptions = { ngram: 5, hashBits: 32, unicode: "NFKC" as const, digits: true, accents: false, unspacedScripts: [...UNSPACED_SCRIPTS] };
 
 function set(text: string, options = base): Uint32Array {
   const s = new Shingler(options);

@@ -11,7 +11,7 @@
  * The scan works on UTF-16 code units through lookup tables and hashes tokens as it reads them:
  * no substrings, no regex per token.
  */
-import { fmix32, mixBlock } from "./hash.js";
+import { fmix32 } from "./hash.js";
 
 /** How text becomes shingles. */
 export interface ShingleOptions {
@@ -99,6 +99,8 @@ function astralClass(t: Tables, cp: number, options: ShingleOptions): number {
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
+const PA = 0x01000193;
+const PB = 0x2c1b3c6d | 1;
 
 /**
  * Turns texts into sorted sets of shingle hashes. Reuses its buffers: the arrays it fills are
@@ -129,108 +131,154 @@ export class Shingler {
     this.#wide = options.hashBits === 64;
     this.#ringA = new Uint32Array(options.ngram);
     this.#ringB = new Uint32Array(options.ngram);
+    // P^(n-1): the weight of the oldest token, removed when it leaves the window
+    let pa = 1;
+    let pb = 1;
+    for (let i = 0; i < options.ngram - 1; i++) {
+      pa = Math.imul(pa, PA);
+      pb = Math.imul(pb, PB);
+    }
+    this.#powA = pa;
+    this.#powB = pb;
   }
+  readonly #powA: number;
+  readonly #powB: number;
 
-  /** Fills `lo` (and `hi`) with the sorted, distinct shingle hashes of `text`; returns their number. */
-  shingle(text: string): number {
+  /**
+   * Fills `lo` (and `hi`) with the shingle hashes of `text` and returns their number: sorted and
+   * distinct, unless `distinct` is false (MinHash does not need it; sorting costs a quarter of the time).
+   */
+  shingle(text: string, distinct = true): number {
     const o = this.options;
     let s = text;
     if (NON_ASCII.test(s)) {
       if (o.accents) s = s.normalize(o.unicode === "NFKC" ? "NFKD" : "NFD");
       else if (o.unicode !== null) s = s.normalize(o.unicode);
     }
-    this.count = 0;
-    this.tokens = 0;
     const { cls, fold } = this.#t;
+    const wide = this.#wide;
+    const ngram = this.#n;
+    const ringA = this.#ringA;
+    const ringB = this.#ringB;
+    const powA = this.#powA;
+    const powB = this.#powB;
+    let lo = this.lo;
+    let hi = this.hi;
+    let count = 0;
+    let tokens = 0;
+    let polyA = 0;
+    let polyB = 0;
     const n = s.length;
     let inWord = false;
     let ha = 0;
     let hb = 0;
     let len = 0;
-    for (let i = 0; i < n; i++) {
-      const u = s.charCodeAt(i);
-      let c = cls[u] as number;
-      if (c === WORD) {
-        const f = fold[u] as number;
-        if (!inWord) {
-          inWord = true;
-          ha = 0x811c9dc5;
-          hb = 0x2f693bd1;
-          len = 0;
-        }
-        ha = Math.imul(ha ^ f, 0x01000193);
-        hb = Math.imul(((hb << 5) | (hb >>> 27)) ^ f, 0x27d4eb2d);
-        len++;
-        continue;
-      }
-      if (c === IGNORE) continue;
-      let astralUnits = 0;
-      let cp = u;
-      if (c === HIGH) {
-        const low = i + 1 < n ? s.charCodeAt(i + 1) : 0;
-        if (low >= 0xdc00 && low <= 0xdfff) {
-          cp = ((u - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
-          c = astralClass(this.#t, cp, o);
-          astralUnits = 2;
-          i++;
-        } else c = SEP;
-      }
-      if (c === WORD || c === WORD + 8) {
-        // a letter or digit outside the BMP: part of a word (lowercased through a string, rare)
-        if (!inWord) {
-          inWord = true;
-          ha = 0x811c9dc5;
-          hb = 0x2f693bd1;
-          len = 0;
-        }
-        const units = c === WORD + 8 ? "0" : String.fromCodePoint(cp).toLowerCase();
-        for (let k = 0; k < units.length; k++) {
-          const f = units.charCodeAt(k);
+    let unit = 0;
+    for (let i = 0; i <= n; i++) {
+      let ended = false;
+      let single = false;
+      if (i < n) {
+        const u = s.charCodeAt(i);
+        let c = cls[u] as number;
+        if (c === WORD) {
+          const f = fold[u] as number;
+          if (!inWord) {
+            inWord = true;
+            ha = 0x811c9dc5;
+            hb = 0x2f693bd1;
+            len = 0;
+          }
           ha = Math.imul(ha ^ f, 0x01000193);
-          hb = Math.imul(((hb << 5) | (hb >>> 27)) ^ f, 0x27d4eb2d);
+          if (wide) hb = Math.imul(((hb << 5) | (hb >>> 27)) ^ f, 0x27d4eb2d);
+          len++;
+          continue;
         }
-        len += units.length;
-        continue;
-      }
-      if (inWord) {
-        this.#token(fmix32(ha ^ len), fmix32((hb + Math.imul(len, 0x9e3779b9)) | 0));
-        inWord = false;
-      }
-      if (c === UNSPACED) {
-        const f = astralUnits === 0 ? (fold[u] as number) : cp;
-        this.#token(fmix32(Math.imul(f ^ 0x5bd1e995, 0x01000193) ^ 1), fmix32((Math.imul(f, 0x27d4eb2d) + 0x165667b1) | 0));
+        if (c === IGNORE) continue;
+        let cp = u;
+        let astral = false;
+        if (c === HIGH) {
+          const low = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+          if (low >= 0xdc00 && low <= 0xdfff) {
+            cp = ((u - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
+            c = astralClass(this.#t, cp, o);
+            astral = true;
+            i++;
+          } else c = SEP;
+        }
+        if (c === WORD || c === WORD + 8) {
+          // a letter or digit outside the BMP: part of a word (lowercased through a string; rare)
+          if (!inWord) {
+            inWord = true;
+            ha = 0x811c9dc5;
+            hb = 0x2f693bd1;
+            len = 0;
+          }
+          const units = c === WORD + 8 ? "0" : String.fromCodePoint(cp).toLowerCase();
+          for (let k = 0; k < units.length; k++) {
+            const f = units.charCodeAt(k);
+            ha = Math.imul(ha ^ f, 0x01000193);
+            hb = Math.imul(((hb << 5) | (hb >>> 27)) ^ f, 0x27d4eb2d);
+          }
+          len += units.length;
+          continue;
+        }
+        ended = inWord;
+        if (c === UNSPACED) {
+          single = true;
+          unit = astral ? cp : (fold[u] as number);
+        }
+      } else ended = inWord;
+      // up to two tokens end here: the word before this character, and this character itself
+      for (let t = 0; t < 2; t++) {
+        let ta: number;
+        let tb = 0;
+        if (t === 0) {
+          if (!ended) continue;
+          ta = fmix32(ha ^ len);
+          if (wide) tb = fmix32((hb + Math.imul(len, 0x9e3779b9)) | 0);
+          inWord = false;
+        } else {
+          if (!single) continue;
+          ta = fmix32(Math.imul(unit ^ 0x5bd1e995, 0x01000193) ^ 1);
+          if (wide) tb = fmix32((Math.imul(unit, 0x27d4eb2d) + 0x165667b1) | 0);
+        }
+        const slot = tokens % ngram;
+        const oldA = ringA[slot] as number;
+        ringA[slot] = ta;
+        polyA = tokens >= ngram ? (Math.imul((polyA - Math.imul(oldA, powA)) | 0, PA) + ta) | 0 : (Math.imul(polyA, PA) + ta) | 0;
+        if (wide) {
+          const oldB = ringB[slot] as number;
+          ringB[slot] = tb;
+          polyB = tokens >= ngram ? (Math.imul((polyB - Math.imul(oldB, powB)) | 0, PB) + tb) | 0 : (Math.imul(polyB, PB) + tb) | 0;
+        }
+        tokens++;
+        if (tokens >= ngram) {
+          if (count === lo.length) {
+            this.count = count;
+            this.#grow();
+            lo = this.lo;
+            hi = this.hi;
+          }
+          lo[count] = fmix32(polyA ^ ngram);
+          if (wide) hi[count] = fmix32((polyB + Math.imul(ngram, 0x9e3779b9)) | 0);
+          count++;
+        }
       }
     }
-    if (inWord) this.#token(fmix32(ha ^ len), fmix32((hb + Math.imul(len, 0x9e3779b9)) | 0));
-    if (this.tokens > 0 && this.tokens < this.#n) this.#emit(this.tokens);
-    this.#sortUnique();
+    if (tokens > 0 && tokens < ngram) {
+      lo[0] = fmix32(polyA ^ tokens);
+      if (wide) hi[0] = fmix32((polyB + Math.imul(tokens, 0x9e3779b9)) | 0);
+      count = 1;
+    }
+    this.count = count;
+    this.tokens = tokens;
+    if (distinct) this.#sortUnique();
     return this.count;
   }
 
-  #token(a: number, b: number): void {
-    const slot = this.tokens % this.#n;
-    this.#ringA[slot] = a;
-    this.#ringB[slot] = b;
-    this.tokens++;
-    if (this.tokens >= this.#n) this.#emit(this.#n);
-  }
-
-  /** Emits the shingle of the last `size` tokens. */
-  #emit(size: number): void {
-    const n = this.#n;
-    const first = this.tokens - size;
-    let a = 0x3c6ef372;
-    let b = 0x1b873593;
-    for (let k = 0; k < size; k++) {
-      const slot = (first + k) % n;
-      a = mixBlock(a, this.#ringA[slot] as number);
-      if (this.#wide) b = mixBlock(b, this.#ringB[slot] as number);
-    }
-    if (this.count === this.lo.length) this.#grow();
-    this.lo[this.count] = fmix32(a ^ size);
-    if (this.#wide) this.hi[this.count] = fmix32(b ^ (size * 4));
-    this.count++;
-  }
+  // Shingle hash: a polynomial over the last n token hashes, P^(n-1)·t_1 + … + t_n mod 2^32 (one per
+  // lane), updated in O(1) per token, then MurmurHash3's finalizer. Token hashes are already mixed,
+  // so two different n-grams collide with probability ~2^-32 per lane.
 
   #grow(): void {
     const size = this.lo.length * 2;

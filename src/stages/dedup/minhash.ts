@@ -153,7 +153,7 @@ export const minhashDedup = defineStage({
           const bands = Array.from({ length: o.bands }, () => new Uint32Array(Math.min(perBand, 1024) * 3));
           let entries = 0;
           let runs = 0;
-          const counters = { no_shingles: 0, shingles: 0 };
+          const counters = { no_shingles: 0 };
           let sigFile: ShardFile | undefined;
           let shFile: ShardFile | undefined;
           let shIdx: ShardFile | undefined;
@@ -199,8 +199,7 @@ export const minhashDedup = defineStage({
             async add(doc: Doc) {
               if (sigFile === undefined) await open();
               const pos = table.docs;
-              const n = shingler.shingle(doc.text);
-              counters.shingles += n;
+              const n = shingler.shingle(doc.text, o.verify);
               if (n === 0) {
                 counters.no_shingles++;
                 sig.fill(0xffffffff);
