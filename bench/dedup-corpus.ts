@@ -13,8 +13,25 @@ import { pathToFileURL } from "node:url";
 
 export const corpusDir = process.env.CORPUS_DIR ?? join(homedir(), ".cache", "refinery-corpus", "out");
 
-/** Path of the extracted corpus (built on first use), or undefined when the corpus is absent. */
-export async function censusCorpus(outDir: string): Promise<string | undefined> {
+/** Files of the extracted corpus in 4 contiguous parts (so runs use every core), or undefined when the corpus is absent. */
+export async function censusCorpus(outDir: string): Promise<string[] | undefined> {
+  const whole = await extracted(outDir);
+  if (whole === undefined) return undefined;
+  const parts = [0, 1, 2, 3].map((i) => join(outDir, `corpus-part-${i}.jsonl`));
+  if (parts.every((p) => existsSync(p))) return parts;
+  const lines: string[] = [];
+  for await (const line of createInterface({ input: createReadStream(whole), crlfDelay: Infinity })) if (line !== "") lines.push(line);
+  const per = Math.ceil(lines.length / 4);
+  for (let i = 0; i < 4; i++) {
+    const out = createWriteStream(`${parts[i]}.tmp`);
+    for (const line of lines.slice(i * per, (i + 1) * per)) if (!out.write(`${line}\n`)) await new Promise<void>((r) => out.once("drain", () => r()));
+    await new Promise<void>((r) => out.end(() => r()));
+    await rename(`${parts[i]}.tmp`, parts[i] as string);
+  }
+  return parts;
+}
+
+async function extracted(outDir: string): Promise<string | undefined> {
   const html = join(corpusDir, "html_corpus.jsonl");
   const tools = join(corpusDir, "..", "tools", "common.mjs");
   if (!existsSync(html) || !existsSync(tools) || !existsSync(join(corpusDir, "neardup_pairs.tsv"))) return undefined;

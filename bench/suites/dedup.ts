@@ -84,7 +84,7 @@ async function accuracy(root: string, out: string): Promise<Record<string, unkno
     const runDir = join(out, "dedup", `census-${verify ? "verified" : "estimated"}`);
     const recipe = join(out, "dedup", `dedup-verify-${verify}.yaml`);
     await writeFile(recipe, (await readFile(join(root, "pipelines", "dedup.yaml"), "utf8")).replace(/verify: false/, `verify: ${verify}`));
-    const m = child(root, ["pipeline", recipe, String(availableParallelism()), runDir, corpus]);
+    const m = child(root, ["pipeline", recipe, String(availableParallelism()), runDir, ...corpus]);
     const removed = new Map<string, string>();
     for await (const row of readLedger(runDir)) if (row.stage === "minhash-dedup" || row.stage === "exact-dedup") removed.set(row.id, String(row.duplicate_of));
     // recall: pairs of which at most one document remains
@@ -94,10 +94,12 @@ async function accuracy(root: string, out: string): Promise<Record<string, unkno
     for await (const row of readLedger(runDir)) if (row.stage === "minhash-dedup") near.set(row.id, String(row.duplicate_of));
     const need = new Set<string>([...near.keys(), ...near.values()]);
     const texts = new Map<string, string>();
-    for await (const line of createInterface({ input: createReadStream(corpus), crlfDelay: Infinity })) {
-      if (line === "") continue;
-      const d = JSON.parse(line) as { id: string; text: string };
-      if (need.has(d.id)) texts.set(d.id, d.text);
+    for (const part of corpus) {
+      for await (const line of createInterface({ input: createReadStream(part), crlfDelay: Infinity })) {
+        if (line === "") continue;
+        const d = JSON.parse(line) as { id: string; text: string };
+        if (need.has(d.id)) texts.set(d.id, d.text);
+      }
     }
     const sh = new Shingler(shingleOptions);
     const setOf = (id: string): Uint32Array => sh.lo.slice(0, sh.shingle(texts.get(id) ?? ""));

@@ -194,3 +194,25 @@ describe("key normalization", () => {
     expect(canonicalUrl(url)).toBe(expected);
   });
 });
+
+describe("SIMD signatures", () => {
+  it("equal the scalar JavaScript ones, for any number of shingles and of hash functions", () => {
+    const rand = prng(3);
+    const sh = new Uint32Array(3000).map(() => rand());
+    for (const [bands, rows] of [
+      [14, 8],
+      [9, 13],
+      [20, 5],
+    ] as const) {
+      const h = new MinHasher({ bands, rows, hashBits: 32, seed: 5 });
+      expect(h.simd).toBe(true);
+      for (const n of [1, 7, 500, 3000]) {
+        const a = new Uint32Array(h.words);
+        const b = new Uint32Array(h.words);
+        h.signature(sh, sh, n, a);
+        h.signatureScalar(sh, n, b);
+        expect(Array.from(a)).toEqual(Array.from(b));
+      }
+    }
+  });
+});

@@ -14,6 +14,7 @@
  */
 import { hashWords } from "./hash.js";
 import { prng } from "../hash.js";
+import { type SimdMinHash, simdMinHash } from "./simd.js";
 
 /** Banding and hashing parameters; two runs can share an index only when these are equal. */
 export interface MinHashParams {
@@ -65,6 +66,15 @@ export class MinHasher {
     }
     this.#arg = new Int32Array(this.size);
     this.#min = new Int32Array(this.size);
+    this.#simd = this.width === 1 ? simdMinHash(this.#a, this.#b) : undefined;
+    this.#simdGroups = Math.floor(this.size / 8);
+  }
+  readonly #simd: SimdMinHash | undefined;
+  readonly #simdGroups: number;
+
+  /** Whether signatures are computed with WebAssembly SIMD (same values either way). */
+  get simd(): boolean {
+    return this.#simd !== undefined;
   }
 
   /** 32-bit words of one signature. */
@@ -77,15 +87,24 @@ export class MinHasher {
    * 64-bit interleaved (first, second) words. An empty set gives all-ones.
    */
   signature(lo: Uint32Array, hi: Uint32Array, count: number, out: Uint32Array): void {
-    if (this.width === 1) this.#signature32(lo, count, out);
+    if (this.width === 1) this.#signature32(lo, count, out, true);
     else this.#signature64(lo, hi, count, out);
   }
 
-  #signature32(sh: Uint32Array, n: number, out: Uint32Array): void {
+  /** The signature computed without SIMD (for tests: both paths must agree). */
+  signatureScalar(lo: Uint32Array, count: number, out: Uint32Array): void {
+    this.#signature32(lo, count, out, false);
+  }
+
+  #signature32(sh: Uint32Array, n: number, out: Uint32Array, simd: boolean): void {
     const A = this.#a;
     const B = this.#b;
     const H = this.size;
     let i = 0;
+    if (simd && this.#simd !== undefined && n > 0) {
+      this.#simd.run(sh, n, this.#simdGroups, out);
+      i = this.#simdGroups * 8;
+    }
     for (; i + 4 <= H; i += 4) {
       const a0 = A[i] as number, b0 = B[i] as number, a1 = A[i + 1] as number, b1 = B[i + 1] as number;
       const a2 = A[i + 2] as number, b2 = B[i + 2] as number, a3 = A[i + 3] as number, b3 = B[i + 3] as number;
