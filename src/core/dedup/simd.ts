@@ -93,6 +93,16 @@ export interface SimdMinHash {
   run(shingles: Uint32Array, n: number, groups: number, out: Uint32Array): void;
 }
 
+/** The parts of the WebAssembly API used here (the project's TypeScript libs do not declare it). */
+interface Wasm {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: Record<string, unknown> };
+}
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
 const PARAMS = 0;
 const OUT_AT = 8192;
 const SHINGLES_AT = 16384;
@@ -100,13 +110,15 @@ const SHINGLES_AT = 16384;
 /** Builds the kernel for one set of parameters (a_i odd multipliers, b_i xor masks). */
 export function simdMinHash(a: Int32Array, b: Int32Array): SimdMinHash | undefined {
   if (process.env.REFINERY_NO_SIMD === "1") return undefined;
-  let instance: WebAssembly.Instance;
+  const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
+  if (wasm === undefined) return undefined;
+  let instance: { exports: Record<string, unknown> };
   try {
-    instance = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()));
+    instance = new wasm.Instance(new wasm.Module(moduleBytes()));
   } catch {
     return undefined;
   }
-  const memory = instance.exports.m as WebAssembly.Memory;
+  const memory = instance.exports.m as WasmMemory;
   const fn = instance.exports.s as (sh: number, n: number, pp: number, groups: number, out: number) => void;
   const groups = Math.floor(a.length / 8);
   if (groups * 64 > OUT_AT || groups * 32 > SHINGLES_AT - OUT_AT) return undefined;
