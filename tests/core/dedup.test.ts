@@ -141,6 +141,11 @@ describe("minhash", () => {
     expect(h.similarity(sa, sb)).toBeGreaterThan(0.65);
     expect(h.similarity(sa, sb)).toBeLessThan(0.95);
     expect(h.similarity(sa, sa)).toBe(1);
+    // the first word of each 64-bit value is the 32-bit MinHash of the low words
+    const h32 = new MinHasher({ ...params, hashBits: 32 });
+    const s32 = new Uint32Array(112);
+    h32.signature(a, a, a.length, s32);
+    expect(Array.from(sa.filter((_, i) => i % 2 === 0))).toEqual(Array.from(s32));
   });
 
   it("band keys are equal exactly when the band's rows are equal", () => {

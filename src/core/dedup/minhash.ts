@@ -153,7 +153,42 @@ export class MinHasher {
     const H = this.size;
     const arg = this.#arg;
     const min = this.#min;
-    for (let i = 0; i < H; i++) {
+    let i = 0;
+    // four functions at a time; a tie on the first word (rare) is settled by the second
+    for (; i + 4 <= H; i += 4) {
+      const a0 = A[i] as number, b0 = B[i] as number, a1 = A[i + 1] as number, b1 = B[i + 1] as number;
+      const a2 = A[i + 2] as number, b2 = B[i + 2] as number, a3 = A[i + 3] as number, b3 = B[i + 3] as number;
+      let m0 = MAX, m1 = MAX, m2 = MAX, m3 = MAX;
+      let j0 = -1, j1 = -1, j2 = -1, j3 = -1;
+      for (let j = 0; j < n; j++) {
+        const x = (lo[j] as number) | 0;
+        let h0 = Math.imul(x ^ b0, a0);
+        h0 = (h0 ^ (h0 >>> 15)) ^ SIGN;
+        if (h0 <= m0) j0 = h0 < m0 || j0 < 0 ? j : this.#tie(i, hi, j0, j);
+        if (h0 < m0) m0 = h0;
+        let h1 = Math.imul(x ^ b1, a1);
+        h1 = (h1 ^ (h1 >>> 15)) ^ SIGN;
+        if (h1 <= m1) j1 = h1 < m1 || j1 < 0 ? j : this.#tie(i + 1, hi, j1, j);
+        if (h1 < m1) m1 = h1;
+        let h2 = Math.imul(x ^ b2, a2);
+        h2 = (h2 ^ (h2 >>> 15)) ^ SIGN;
+        if (h2 <= m2) j2 = h2 < m2 || j2 < 0 ? j : this.#tie(i + 2, hi, j2, j);
+        if (h2 < m2) m2 = h2;
+        let h3 = Math.imul(x ^ b3, a3);
+        h3 = (h3 ^ (h3 >>> 15)) ^ SIGN;
+        if (h3 <= m3) j3 = h3 < m3 || j3 < 0 ? j : this.#tie(i + 3, hi, j3, j);
+        if (h3 < m3) m3 = h3;
+      }
+      min[i] = m0;
+      min[i + 1] = m1;
+      min[i + 2] = m2;
+      min[i + 3] = m3;
+      arg[i] = j0;
+      arg[i + 1] = j1;
+      arg[i + 2] = j2;
+      arg[i + 3] = j3;
+    }
+    for (; i < H; i++) {
       const a = A[i] as number;
       const b = B[i] as number;
       let m = MAX;
@@ -161,19 +196,22 @@ export class MinHasher {
       for (let j = 0; j < n; j++) {
         let h = Math.imul(((lo[j] as number) | 0) ^ b, a);
         h = (h ^ (h >>> 15)) ^ SIGN;
-        if (h < m || at < 0) {
-          m = h;
-          at = j;
-        } else if (h === m && this.#second(i, hi[j] as number) < this.#second(i, hi[at] as number)) at = j;
+        if (h <= m) at = h < m || at < 0 ? j : this.#tie(i, hi, at, j);
+        if (h < m) m = h;
       }
       min[i] = m;
       arg[i] = at;
     }
-    for (let i = 0; i < H; i++) {
-      const at = arg[i] as number;
-      out[2 * i] = at < 0 ? 0xffffffff : ((min[i] as number) ^ SIGN) >>> 0;
-      out[2 * i + 1] = at < 0 ? 0xffffffff : this.#second(i, hi[at] as number);
+    for (let k = 0; k < H; k++) {
+      const at = arg[k] as number;
+      out[2 * k] = at < 0 ? 0xffffffff : ((min[k] as number) ^ SIGN) >>> 0;
+      out[2 * k + 1] = at < 0 ? 0xffffffff : this.#second(k, hi[at] as number);
     }
+  }
+
+  /** Of two shingles with the same first word for function `i`, the one with the smaller second word. */
+  #tie(i: number, hi: Uint32Array, current: number, candidate: number): number {
+    return this.#second(i, hi[candidate] as number) < this.#second(i, hi[current] as number) ? candidate : current;
   }
 
   /** The 64-bit bucket key of band `band` of a signature, as two 32-bit words written to `out[at..at+1]`. */
