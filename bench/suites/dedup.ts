@@ -135,10 +135,35 @@ async function scale(root: string, out: string): Promise<Record<string, unknown>
   console.log(
     `scale: ${m.docs} docs (${mb.toFixed(0)} MB) on ${cores} workers in ${m.seconds.toFixed(1)} s wall = ${(mb / m.seconds).toFixed(1)} MB/s, ${Math.round(m.docs / m.seconds)} docs/s; ${m.cpuSeconds.toFixed(0)} CPU-seconds (${(m.cpuSeconds / cores).toFixed(0)} s on ${cores} free cores); peak RSS ${m.maxRssMB.toFixed(0)} MB (targets for 1 M docs: < 600 s, < 2048 MB); ${m.docs - m.kept} removed`,
   );
-  console.log(`  planted exact copies found ${hit.exact}/${planted.exact}, planted near copies (0.5–5% of words edited) found ${hit.near}/${planted.near}`);
+  // recall by similarity on a sample of planted near copies (exact Jaccard of their texts)
+  const sample = plan.filter((p) => p.kind === "near").filter((_, i) => i % Math.max(1, Math.floor(planted.near / 3000)) === 0);
+  const want = new Set(sample.flatMap((p) => [p.id, p.of]));
+  const texts = new Map<string, string>();
+  for (const file of files) {
+    for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+      const id = line.slice(7, 19);
+      if (want.has(id)) texts.set(id, (JSON.parse(line) as { text: string }).text);
+    }
+  }
+  const sh = new Shingler(shingleOptions);
+  const setOf = (id: string): Uint32Array => sh.lo.slice(0, sh.shingle(texts.get(id) ?? ""));
+  const bins = [0.7, 0.8, 0.9].map((lo) => ({ lo, n: 0, found: 0 }));
+  for (const p of sample) {
+    const a = setOf(p.id);
+    const b = setOf(p.of);
+    const j = jaccard32(a, a.length, b, b.length);
+    for (const bin of bins) {
+      if (j < bin.lo) continue;
+      bin.n++;
+      if (removed.has(p.id) || removed.has(p.of)) bin.found++;
+    }
+  }
+  console.log(
+    `  planted exact copies found ${hit.exact}/${planted.exact}; planted near copies (0.5–5% of words edited) found ${hit.near}/${planted.near}; recall on a sample of ${sample.length}: ${bins.map((b) => `J≥${b.lo} ${(b.found / Math.max(1, b.n)).toFixed(3)} (${b.n})`).join(", ")}`,
+  );
   const timings = JSON.parse(await readFile(join(runDir, "timings.json"), "utf8")) as { jobs: Record<string, number> };
   console.log(`  jobs (s): ${Object.entries(timings.jobs).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}`);
-  return { ...m, planted, found: hit, jobs: timings.jobs };
+  return { ...m, planted, found: hit, recallBySimilarity: bins, jobs: timings.jobs };
 }
 
 const suite: Suite = {

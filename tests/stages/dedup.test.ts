@@ -1,12 +1,13 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile, readdir, writeFile } from "node:fs/promises";
+import { readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MinHasher } from "../../src/core/dedup/minhash.js";
 import { Shingler, UNSPACED_SCRIPTS } from "../../src/core/dedup/shingles.js";
 import { deriveSeed } from "../../src/core/hash.js";
 import { PipelineError } from "../../src/errors.js";
+import type { RunResult } from "../../src/pipeline/run.js";
 import { readAllRows, snapshotDir, tempDir } from "../helpers/files.js";
 import { cliPath, ledgerRows, refinery } from "../helpers/run.js";
 import { type Row, edit, jaccard, page, run, setup } from "./dedup-helpers.js";
@@ -220,67 +221,62 @@ describe("dedup runs", () => {
   }
   const stages = "  - use: exact-dedup\n  - use: minhash-dedup\n    with: { verify: true, clusters: true }\n";
   const skipVolatile = (f: string): boolean => f === "timings.json" || f.startsWith("state/") || f.endsWith(".tmp");
+  /** The uninterrupted run on one worker that the others are compared with. */
+  let reference: Promise<{ runDir: string; stats: RunResult["stats"]; files: Map<string, Buffer> }> | undefined;
+  const referenceRun = () =>
+    (reference ??= (async () => {
+      const dir = await tempDir();
+      await setup(dir, corpus(), stages);
+      const { runDir, stats } = await run(dir, 1);
+      return { runDir, stats, files: await snapshotDir(runDir, skipVolatile) };
+    })());
+  const expectSameFiles = async (runDir: string): Promise<void> => {
+    const expected = (await referenceRun()).files;
+    const got = await snapshotDir(runDir, skipVolatile);
+    expect([...got.keys()]).toEqual([...expected.keys()]);
+    for (const [k, v] of expected) expect(got.get(k)?.equals(v), k).toBe(true);
+  };
 
   it("give byte-identical run folders with 1 and 2 workers", async () => {
-    const one = await tempDir();
-    const two = await tempDir();
-    await setup(one, corpus(), stages);
-    await setup(two, corpus(), stages);
-    const a = await run(one, 1);
-    const b = await run(two, 2);
-    expect(a.stats.documents.removed).toBeGreaterThan(15);
-    const sa = await snapshotDir(a.runDir, skipVolatile);
-    const sb = await snapshotDir(b.runDir, skipVolatile);
-    expect([...sb.keys()]).toEqual([...sa.keys()]);
-    for (const [k, v] of sa) expect(sb.get(k)?.equals(v), k).toBe(true);
-  });
-
-  it("find the same duplicates with 1 and 4 input shards", async () => {
-    const split = corpus();
-    // the same documents in the same order, as one file
-    const sorted = [0, 1, 2, 3].flatMap((f) => split[f] as Row[]);
-    const one = await tempDir();
-    const four = await tempDir();
-    await setup(one, [sorted], stages);
-    await setup(four, split, stages);
-    const a = await run(one, 2);
-    const b = await run(four, 2);
-    expect(a.stats.stages.map((s) => [s.id, s.dropped])).toEqual([
+    const ref = await referenceRun();
+    expect(ref.stats.stages.map((s) => [s.id, s.dropped])).toEqual([
       ["read", {}],
       ["exact-dedup", { exact_duplicate: 12 }],
       ["minhash-dedup", { near_duplicate: 12 }],
     ]);
+    const two = await tempDir();
+    await setup(two, corpus(), stages);
+    await expectSameFiles((await run(two, 2)).runDir);
+  });
+
+  it("find the same duplicates with 1 and 4 input shards", async () => {
+    const ref = await referenceRun();
+    const one = await tempDir();
+    await setup(one, [corpus().flat()], stages);
+    const a = await run(one, 2);
     const norm = async (runDir: string) => (await dedupRows(runDir)).sort((x, y) => (x.id < y.id ? -1 : 1));
-    expect(await norm(b.runDir)).toEqual(await norm(a.runDir));
-    expect(await keptIds(b.runDir)).toEqual(await keptIds(a.runDir));
-    expect(a.stats.stages).toEqual(b.stats.stages);
+    expect(await norm(a.runDir)).toEqual(await norm(ref.runDir));
+    expect(await keptIds(a.runDir)).toEqual(await keptIds(ref.runDir));
+    expect(a.stats.stages).toEqual(ref.stats.stages);
   });
 
   it("resume after a kill between passes gives the same bytes", async () => {
-    const ref = await tempDir();
-    await setup(ref, corpus(), stages);
-    const full = await run(ref, 2);
-    const expected = await snapshotDir(full.runDir, skipVolatile);
+    await referenceRun();
     // state after a kill in the middle of the cluster step: later markers and outputs gone, a half-written file left
     const dir = await tempDir();
     await setup(dir, corpus(), stages);
     await run(dir, 2);
-    const { rm } = await import("node:fs/promises");
     const out = join(dir, "out");
     for (const job of ["minhash-dedup.cluster", "minhash-dedup.resolve", "minhash-dedup.index", "p2"]) await rm(join(out, "state", "done", job), { recursive: true, force: true });
     for (const item of ["output", "stats.json", "manifest.json", "work/minhash-dedup/removals", "work/minhash-dedup/summary.json", "work/minhash-dedup/index.json"]) await rm(join(out, item), { recursive: true, force: true });
-    await writeFile(join(out, "work", "minhash-dedup", "clusters.jsonl.tmp"), "{\"half\":");
+    await writeFile(join(out, "work", "minhash-dedup", "clusters.jsonl.tmp"), '{"half":');
     const resumed = await run(dir, 2);
     expect(resumed.skippedTasks).toBeGreaterThan(0);
-    const got = await snapshotDir(resumed.runDir, skipVolatile);
-    expect([...got.keys()]).toEqual([...expected.keys()]);
-    for (const [k, v] of expected) expect(got.get(k)?.equals(v), k).toBe(true);
+    await expectSameFiles(resumed.runDir);
   });
 
   it("resume after a real SIGKILL between passes gives the same bytes", async () => {
-    const ref = await tempDir();
-    await setup(ref, corpus(), stages);
-    const expected = await snapshotDir((await run(ref, 2)).runDir, skipVolatile);
+    await referenceRun();
     const dir = await tempDir();
     await setup(dir, corpus(), stages);
     const child = spawn(process.execPath, [cliPath, "run", "pipeline.yaml", "--workers", "2", "--progress", "off"], { cwd: dir, stdio: "ignore" });
@@ -293,9 +289,24 @@ describe("dedup runs", () => {
     const resumed = await refinery(["run", "pipeline.yaml", "--workers", "2", "--progress", "off"], dir);
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toMatch(/Resumed: \d+ tasks were already complete/);
-    const got = await snapshotDir(join(dir, "out"), skipVolatile);
-    expect([...got.keys()]).toEqual([...expected.keys()]);
-    for (const [k, v] of expected) expect(got.get(k)?.equals(v), k).toBe(true);
+    await expectSameFiles(join(dir, "out"));
+  });
+
+  it("list their files under work/", async () => {
+    const { runDir } = await referenceRun();
+    expect((await readdir(join(runDir, "work", "minhash-dedup"))).sort()).toEqual(["bands", "clusters.jsonl", "docs", "index.json", "meta", "pairs", "removals", "shingles", "sig", "summary", "summary.json"]);
+    expect((await readdir(join(runDir, "state", "done"))).sort()).toEqual([
+      "exact-dedup.group",
+      "exact-dedup.index",
+      "exact-dedup.resolve",
+      "minhash-dedup.buckets",
+      "minhash-dedup.cluster",
+      "minhash-dedup.index",
+      "minhash-dedup.resolve",
+      "p0",
+      "p1",
+      "p2",
+    ]);
   });
 
   it("deduplicates a new dump against a finished run's index, naming the old documents", async () => {
@@ -331,22 +342,4 @@ describe("dedup runs", () => {
     await expect(run(bad, 1, { force: true })).rejects.toThrow(PipelineError);
   });
 
-  it("list their files under work/", async () => {
-    const dir = await tempDir();
-    await setup(dir, corpus(), stages);
-    const { runDir } = await run(dir, 1);
-    expect((await readdir(join(runDir, "work", "minhash-dedup"))).sort()).toEqual(["bands", "clusters.jsonl", "docs", "index.json", "meta", "pairs", "removals", "shingles", "sig", "summary", "summary.json"]);
-    expect((await readdir(join(runDir, "state", "done"))).sort()).toEqual([
-      "exact-dedup.group",
-      "exact-dedup.index",
-      "exact-dedup.resolve",
-      "minhash-dedup.buckets",
-      "minhash-dedup.cluster",
-      "minhash-dedup.index",
-      "minhash-dedup.resolve",
-      "p0",
-      "p1",
-      "p2",
-    ]);
-  });
 });
