@@ -74,6 +74,19 @@ describe("exact-dedup", () => {
     );
   });
 
+  it("deduplicates against a finished run's keys, naming the old document", async () => {
+    const old = await tempDir();
+    await setup(old, [[{ id: "o1", text: "Old page one." }, { id: "o2", text: "Old page two." }, { id: "o2-copy", text: "old page TWO." }]], "  - use: exact-dedup\n");
+    await run(old);
+    const fresh = await tempDir();
+    await setup(fresh, [[{ id: "n1", text: "old page two." }, { id: "n2", text: "New page." }, { id: "n3", text: "new   page." }]], `  - use: exact-dedup\n    with: { against: ["${old}/out"] }\n`);
+    const { runDir } = await run(fresh);
+    expect((await dedupRows(runDir)).map((r) => [r.id, r.duplicate_of, r.duplicate_of_run])).toEqual([
+      ["n1", "o2", `${old}/out`],
+      ["n3", "n2", undefined],
+    ]);
+  });
+
   it("rejects keep: highest without a field, and nothing to compare", async () => {
     const dir = await tempDir();
     await setup(dir, rows, "  - use: exact-dedup\n    with: { keep: highest }\n");
@@ -172,6 +185,18 @@ describe("minhash-dedup", () => {
     const { stats, runDir } = await run(dir);
     expect((await dedupRows(runDir)).map((r) => [r.id, r.duplicate_of])).toEqual([["zh0-copy", "zh0"]]);
     expect(stats.stages.find((s) => s.id === "minhash-dedup")?.counters.no_shingles).toBeUndefined();
+  });
+
+  it("rejects verify without a threshold, keep: highest without a field, and unknown scripts", async () => {
+    const dir = await tempDir();
+    for (const [options, message] of [
+      ["verify: true, threshold: null", /stages\[0\]\.with\.threshold: verify needs a threshold/],
+      ["keep: highest", /stages\[0\]\.with\.keepField: keep: highest needs keepField/],
+      ["unspacedScripts: [Han, Klingon]", /stages\[0\]\.with\.unspacedScripts\[1\]: unknown Unicode script `Klingon`/],
+    ] as const) {
+      await setup(dir, files, `  - use: minhash-dedup\n    with: { ${options} }\n`);
+      await expect(run(dir)).rejects.toThrow(message);
+    }
   });
 
   it("writes clusters for review when asked", async () => {
