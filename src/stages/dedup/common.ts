@@ -196,15 +196,15 @@ export function checkReferences(against: Against, stageId: string, cwd: string, 
   return referenceDirs(against, stageId, cwd).map(({ dir, run }, i) => {
     const path = join(dir, work.index);
     if (!existsSync(path)) {
-      throw new PipelineError("E_CONFIG", `stage `${stageId}`, option against[${i}]: \`${run}\` has no finished \`${stageId}\` index (${path} is missing); name a run folder whose ${kind} dedup completed (and {run, stage} if the stage id differs)`);
+      throw new PipelineError("E_CONFIG", `stage \`${stageId}\`, option against[${i}]: \`${run}\` has no finished \`${stageId}\` index (${path} is missing); name a run folder whose ${kind} dedup completed (and {run, stage} if the stage id differs)`);
     }
     const index = JSON.parse(readFileSync(path, "utf8")) as IndexFile;
-    if (index.kind !== kind) throw new PipelineError("E_CONFIG", `stage `${stageId}`, option against[${i}]: \`${run}\` holds a ${index.kind} index, not ${kind}`);
+    if (index.kind !== kind) throw new PipelineError("E_CONFIG", `stage \`${stageId}\`, option against[${i}]: \`${run}\` holds a ${index.kind} index, not ${kind}`);
     const diff = Object.keys(params).filter((k) => JSON.stringify(index.params[k]) !== JSON.stringify(params[k]));
     if (diff.length > 0) {
       throw new PipelineError(
         "E_CONFIG",
-        `stage `${stageId}`, option against[${i}]: \`${run}\` was indexed with different settings (${diff.map((k) => `${k}: ${JSON.stringify(index.params[k])} there, ${JSON.stringify(params[k])} here`).join("; ")}); they must match to compare documents`,
+        `stage \`${stageId}\`, option against[${i}]: \`${run}\` was indexed with different settings (${diff.map((k) => `${k}: ${JSON.stringify(index.params[k])} there, ${JSON.stringify(params[k])} here`).join("; ")}); they must match to compare documents`,
       );
     }
     return index;
