@@ -387,11 +387,11 @@ async function cluster(ctx: StepContext, o: MinhashOptions, params: Record<strin
       cursor += size[g] as number;
     }
   }
+  // fill in place: start[r] runs to the end of r's members, then steps back by size[r]
   const members = new Int32Array(cursor);
-  const fill = start.slice();
   for (let g = 0; g < n; g++) {
     const r = parent[g] as number;
-    if ((size[r] as number) >= 2) members[(fill[r] as number)++] = g;
+    if ((size[r] as number) >= 2) members[(start[r] as number)++] = g;
   }
 
   const keptOf = new Int32Array(n).fill(-1);
@@ -403,8 +403,8 @@ async function cluster(ctx: StepContext, o: MinhashOptions, params: Record<strin
   const needAttrs = o.keep !== "first";
   for (let root = 0; root < n; root++) {
     if (parent[root] !== root || (size[root] as number) < 2) continue;
-    const from = start[root] as number;
     const count = size[root] as number;
+    const from = (start[root] as number) - count;
     let own = false;
     const cands: Candidate[] = [];
     for (let k = 0; k < count; k++) {
