@@ -319,7 +319,7 @@ describe("dedup runs", () => {
 
   it("list their files under work/", async () => {
     const { runDir } = await referenceRun();
-    expect((await readdir(join(runDir, "work", "minhash-dedup"))).sort()).toEqual(["bands", "clusters.jsonl", "docs", "index.json", "meta", "pairs", "removals", "shingles", "sig", "summary", "summary.json"]);
+    expect((await readdir(join(runDir, "work", "minhash-dedup"))).sort()).toEqual(["bands", "clusters.jsonl", "docs", "index.json", "meta", "pairs", "ref-removed.bin", "removals", "shingles", "sig", "summary", "summary.json", "universe.json"]);
     expect((await readdir(join(runDir, "state", "done"))).sort()).toEqual([
       "exact-dedup.group",
       "exact-dedup.index",

@@ -16,7 +16,7 @@ import { murmur3 } from "../../core/hash.js";
 import type { BarrierStep, Json, ShardFile, StageContext, StepContext } from "../../core/stage.js";
 import { PipelineError } from "../../errors.js";
 import { writeFileAtomic } from "../../pipeline/task.js";
-import { FdPool, Merger, RecordReader, type RecordSource, TextWriter, lowerBound, readWordsAt } from "./files.js";
+import { FdPool, Merger, RecordReader, type RecordSource, TextWriter, lowerBound, readWordsAt, writeWholeFile } from "./files.js";
 
 /** Zero-padded shard number, as in the rest of the run folder. */
 export function pad(n: number, width = 5): string {
@@ -228,7 +228,31 @@ export class Universe {
     this.refRemoved = refRemoved;
   }
 
+  /**
+   * The numbering of a step. The first task to need it computes it from every shard's meta file
+   * (and the references' removals) and caches it in `universe.json` / `ref-removed.bin`, so a step
+   * with one task per shard does not read every shard's files in every task.
+   */
   static async load(ctx: StepContext, against: Against, kind: IndexFile["kind"], params: Readonly<Record<string, unknown>>): Promise<Universe> {
+    const cache = join(ctx.workDir, "universe.json");
+    const removedCache = join(ctx.workDir, "ref-removed.bin");
+    if (existsSync(cache) && existsSync(removedCache)) {
+      const dirs = referenceDirs(against, ctx.stageId, ctx.cwd);
+      const saved = JSON.parse(await readFile(cache, "utf8")) as Omit<Segment, "workDir" | "refRun">[];
+      const segments = saved.map((seg): Segment => {
+        const ref = dirs[seg.ref];
+        return ref === undefined ? { ...seg, workDir: ctx.workDir } : { ...seg, workDir: ref.dir, refRun: ref.run };
+      });
+      return new Universe(segments, new Uint8Array(await readFile(removedCache)));
+    }
+    const universe = await Universe.#compute(ctx, against, kind, params);
+    writeWholeFile(removedCache, universe.refRemoved);
+    // folders are not saved (they depend on where the run is), only the numbering
+    writeWholeFile(cache, JSON.stringify(universe.segments.map(({ workDir: _w, refRun: _r, ...seg }) => seg)));
+    return universe;
+  }
+
+  static async #compute(ctx: StepContext, against: Against, kind: IndexFile["kind"], params: Readonly<Record<string, unknown>>): Promise<Universe> {
     const refs = checkReferences(against, ctx.stageId, ctx.cwd, kind, params);
     const dirs = referenceDirs(against, ctx.stageId, ctx.cwd);
     const segments: Segment[] = [];

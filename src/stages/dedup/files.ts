@@ -5,6 +5,7 @@
  */
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { threadId } from "node:worker_threads";
 import { PipelineError } from "../../errors.js";
 import { compareKeys, sortRecords } from "../../core/dedup/sort.js";
 
@@ -388,4 +389,22 @@ export class TextWriter {
     closeSync(this.#fd);
     renameSync(`${this.path}.tmp`, this.path);
   }
+}
+
+/**
+ * Writes a whole file atomically under a temporary name unique to this thread, so tasks running at
+ * the same time may write the same (identical) file without mixing their bytes.
+ */
+export function writeWholeFile(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}-${threadId}.tmp`;
+  const fd = openSync(tmp, "w");
+  try {
+    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
 }
