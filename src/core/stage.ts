@@ -112,7 +112,7 @@ export interface Barrier {
   preflight?(input: InputProfile, ctx: PreflightContext): Promise<readonly string[]>;
 }
 
-/** What is known about the input before a run starts (documents estimated from a sample of the first file). */
+/** What is known about the input before a run starts (documents estimated from samples of the input). */
 export interface InputProfile {
   readonly files: number;
   /** Bytes on disk (compressed where the files are). */

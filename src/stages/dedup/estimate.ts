@@ -19,7 +19,7 @@ const TABLE_BYTES = 90 + 8 + 16;
 const WORKER_BASE = 120 * MB;
 
 function header(input: InputProfile): string {
-  return `~${input.docs.toLocaleString("en-US")} documents (${size(input.textBytes)} of records in ${input.files} file${input.files === 1 ? "" : "s"}, estimated from the first file)`;
+  return `~${input.docs.toLocaleString("en-US")} documents (${size(input.textBytes)} of records in ${input.files} file${input.files === 1 ? "" : "s"}, estimated from samples of the input)`;
 }
 
 /** Estimate for `minhash-dedup`. */
