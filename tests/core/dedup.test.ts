@@ -221,3 +221,22 @@ describe("SIMD signatures", () => {
     }
   });
 });
+
+describe("external sort", () => {
+  it("spills sorted runs and merges them back in key order, stable for equal keys", async () => {
+    const { ExternalSorter } = await import("../../src/stages/dedup/files.js");
+    const { mkdtemp } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = await mkdtemp(join(tmpdir(), "refinery-sort-"));
+    const sorter = new ExternalSorter(2, 1, dir, 7);
+    const rand = prng(1);
+    const input = Array.from({ length: 100 }, (_, i) => [rand() % 13, i] as const);
+    for (const r of input) sorter.add(r);
+    const source = sorter.finish();
+    const out: [number, number][] = [];
+    while (source.next()) out.push([source.words[source.at] as number, source.words[source.at + 1] as number]);
+    sorter.cleanup();
+    expect(out).toEqual([...input].sort((a, b) => a[0] - b[0] || a[1] - b[1]));
+  });
+});

@@ -285,6 +285,19 @@ describe("dedup runs", () => {
     expect(a.stats.stages).toEqual(ref.stats.stages);
   });
 
+  it("find the same duplicates when a tiny sort buffer makes every shard spill many sorted runs", async () => {
+    const ref = await referenceRun();
+    const dir = await tempDir();
+    await setup(dir, [corpus().flat()], stages.replace("with: { verify: true", "with: { sortBuffer: 1, verify: true").replace("  - use: exact-dedup\n", "  - use: exact-dedup\n    with: { sortBuffer: 1 }\n"));
+    const { runDir } = await run(dir, 1);
+    const meta = JSON.parse(await readFile(join(runDir, "work", "minhash-dedup", "meta", "00000.json"), "utf8")) as { runs: number[] };
+    expect(meta.runs[0]).toBeGreaterThan(10);
+    const exactMeta = JSON.parse(await readFile(join(runDir, "work", "exact-dedup", "meta", "00000.json"), "utf8")) as { runs: number[] };
+    expect(exactMeta.runs[0]).toBe(2);
+    const norm = async (d: string) => (await dedupRows(d)).sort((x, y) => (x.id < y.id ? -1 : 1));
+    expect(await norm(runDir)).toEqual(await norm(ref.runDir));
+  });
+
   it("resume after a kill between passes gives the same bytes", async () => {
     await referenceRun();
     // state after a kill in the middle of the cluster step: later markers and outputs gone, a half-written file left

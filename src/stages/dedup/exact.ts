@@ -78,14 +78,14 @@ export const exactDedup = defineStage({
     if (o.keep === "highest" && o.keepField === null) throw new StageOptionError(["keepField"], "keep: highest needs keepField (a numeric metadata field)");
     const norm = { unicode: o.unicode, lowercase: o.lowercase, whitespace: o.whitespace, punctuation: o.punctuation, digits: o.digits, accents: o.accents };
     const params = { text: o.text, url: o.url, ...norm };
-    const maxRecords = Math.max(1024, Math.floor(o.sortBuffer / (KEY_WORDS * 4 * 2 + 8)));
+    const maxRecords = Math.max(64, Math.floor(o.sortBuffer / (KEY_WORDS * 4 * 2 + 8)));
     const field = o.keep === "highest" ? o.keepField : null;
     return {
       barrier: {
         observe(ctx: StageContext): Observer {
           const rel = (file: string): string => join(layout.work(env.id), file);
           const table = new DocTableWriter(ctx, rel);
-          let buf = new Uint32Array(1024 * KEY_WORDS);
+          let buf = new Uint32Array(Math.min(1024, maxRecords) * KEY_WORDS);
           let count = 0;
           let runs = 0;
           const counters = { empty_text_key: 0, missing_url: 0 };
@@ -97,13 +97,11 @@ export const exactDedup = defineStage({
             count = 0;
           };
           const push = async (code: number, pos: number, chars: number, value: number): Promise<void> => {
+            if (count >= maxRecords) await spill();
             if (count * KEY_WORDS === buf.length) {
-              if (count >= maxRecords) await spill();
-              else {
-                const grown = new Uint32Array(Math.min(maxRecords, count * 2) * KEY_WORDS);
-                grown.set(buf);
-                buf = grown;
-              }
+              const grown = new Uint32Array(Math.min(maxRecords, count * 2) * KEY_WORDS);
+              grown.set(buf);
+              buf = grown;
             }
             const at = count * KEY_WORDS;
             buf.set(key, at);
@@ -168,7 +166,7 @@ export const exactDedup = defineStage({
                   offsets.push(seg.offset);
                 }
               }
-              const sorter = new ExternalSorter(REMOVAL_WORDS, 1, join(ctx.workDir, "tmp", `group-${pad(part, 3)}`), Math.max(4096, Math.floor(o.sortBuffer / (REMOVAL_WORDS * 4 * 3))));
+              const sorter = new ExternalSorter(REMOVAL_WORDS, 1, join(ctx.workDir, "tmp", `group-${pad(part, 3)}`), Math.max(64, Math.floor(o.sortBuffer / (REMOVAL_WORDS * 4 * 3))));
               const merged = new Merger(sources, 4);
               const order = keepOrder(o.keep);
               const group: (Candidate & { code: number })[] = [];

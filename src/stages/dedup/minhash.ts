@@ -155,7 +155,7 @@ export const minhashDedup = defineStage({
           const words = hasher.words;
           const table = new DocTableWriter(ctx, rel);
           const sig = new Uint32Array(words);
-          const maxEntries = Math.max(1024, Math.floor(o.sortBuffer / 32));
+          const maxEntries = Math.max(64, Math.floor(o.sortBuffer / 32));
           const perBand = Math.max(64, Math.floor(maxEntries / o.bands));
           const bands = Array.from({ length: o.bands }, () => new Uint32Array(Math.min(perBand, 1024) * 3));
           let entries = 0;
