@@ -1,5 +1,7 @@
 import type { StageDefinition } from "./core/stage.js";
 import { fieldFilter } from "./stages/field-filter.js";
+import { exactDedup } from "./stages/dedup/exact.js";
+import { minhashDedup } from "./stages/dedup/minhash.js";
 import { htmlExtract } from "./stages/html-extract.js";
 import { language } from "./stages/language/language.js";
 import { languageFilter } from "./stages/language/language-filter.js";
@@ -25,6 +27,8 @@ export const registry: Readonly<Record<string, StageDefinition>> = Object.freeze
   "gopher-repetition": gopherRepetition,
   "c4-quality": c4Quality,
   "fineweb-quality": finewebQuality,
+  "exact-dedup": exactDedup,
+  "minhash-dedup": minhashDedup,
   tokenize,
 });
 

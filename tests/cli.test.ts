@@ -34,7 +34,7 @@ describe("refinery CLI", () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain("length (filter): Drop documents shorter or longer than character and word bounds\n  reasons: too_few_chars, too_many_chars, too_few_words, too_many_words\n  minChars: integer | null = 1\n");
     const json = JSON.parse((await refinery(["stages", "--json"])).stdout) as { use: string }[];
-    expect(json.map((s) => s.use)).toEqual(["html-extract", "normalize", "language", "language-filter", "length", "field-filter", "sample", "gopher-quality", "gopher-repetition", "c4-quality", "fineweb-quality", "tokenize"]);
+    expect(json.map((s) => s.use)).toEqual(["html-extract", "normalize", "language", "language-filter", "length", "field-filter", "sample", "gopher-quality", "gopher-repetition", "c4-quality", "fineweb-quality", "exact-dedup", "minhash-dedup", "tokenize"]);
   });
 
   it("run, stats and explain: a newcomer's session", async () => {

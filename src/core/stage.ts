@@ -46,6 +46,8 @@ export interface StageContext {
   readonly workDir: string;
   /** The run folder. */
   readonly runDir: string;
+  /** The working folder that relative paths in the pipeline (inputs, option paths) are resolved against. */
+  readonly cwd: string;
   /** Records a removal (ledger, stats, optional exclusions). The stage must not yield `doc` afterwards. */
   drop(doc: Doc, removal: Removal): void;
   /** Records a per-document failure; throws instead when the run is fail-fast. */
@@ -76,6 +78,8 @@ export interface StepContext {
   readonly stageId: string;
   readonly workDir: string;
   readonly runDir: string;
+  /** The working folder that relative paths in the pipeline are resolved against. */
+  readonly cwd: string;
   /** Number of shards of the pass that observed the documents. */
   readonly shardCount: number;
   readonly seed: number;
@@ -103,6 +107,31 @@ export interface BarrierStep {
 export interface Barrier {
   observe(ctx: StageContext): Observer;
   readonly steps: readonly BarrierStep[];
+  /**
+   * Optional pre-flight check and estimate, run before any input is read: may reject the run
+   * (e.g. a missing reference index) and returns lines telling the expected disk and memory use.
+   */
+  preflight?(input: InputProfile, ctx: PreflightContext): Promise<readonly string[]>;
+}
+
+/** What is known about the input before a run starts (documents estimated from samples of the input). */
+export interface InputProfile {
+  readonly files: number;
+  /** Bytes on disk (compressed where the files are). */
+  readonly bytes: number;
+  /** Estimated documents and uncompressed bytes of records. */
+  readonly docs: number;
+  readonly textBytes: number;
+  /** Worker threads the run will use. */
+  readonly workers: number;
+}
+
+/** Where a pre-flight check runs. */
+export interface PreflightContext {
+  readonly stageId: string;
+  readonly cwd: string;
+  readonly runDir: string;
+  readonly seed: number;
 }
 
 /** Facts a stage may use while it is being built from its options. */

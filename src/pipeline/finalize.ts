@@ -25,6 +25,8 @@ export interface FinalizeInput {
   readonly runDir: string;
   readonly jobs: readonly Job[];
   readonly shards: number;
+  /** The folder relative paths of the run were resolved against. */
+  readonly cwd: string;
 }
 
 /**
@@ -117,7 +119,7 @@ async function stageOutputs(input: FinalizeInput): Promise<Map<string, Record<st
     const { stage } = compiled;
     if (!stage.describe) continue;
     const workDir = join(input.runDir, layout.work(stage.id));
-    outputs.set(stage.id, await stage.describe({ stageId: stage.id, workDir, runDir: input.runDir, shardCount: input.shards, seed: compiled.seed, log }));
+    outputs.set(stage.id, await stage.describe({ stageId: stage.id, workDir, runDir: input.runDir, shardCount: input.shards, seed: compiled.seed, log, cwd: input.cwd }));
   }
   return outputs;
 }

@@ -102,6 +102,7 @@ function stepContext(env: TaskEnv, compiled: CompiledStage): StepContext {
     stageId: compiled.stage.id,
     workDir: join(env.runDir, layout.work(compiled.stage.id)),
     runDir: env.runDir,
+    cwd: env.cwd,
     shardCount: env.inputs.length,
     seed: compiled.seed,
     log: env.log,
@@ -361,6 +362,7 @@ function stageContext(env: TaskEnv, compiled: CompiledStage, stats: StageStats, 
     seed: compiled.seed,
     workDir: join(env.runDir, layout.work(stage.id)),
     runDir: env.runDir,
+    cwd: env.cwd,
     log: env.log,
     drop(doc: Doc, removal: Removal): void {
       if (!declared.has(removal.reason)) {
