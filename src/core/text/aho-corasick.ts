@@ -1,0 +1,174 @@
+/**
+ * Aho–Corasick multi-pattern matching over UTF-16 code units (Aho & Corasick 1975, "Efficient
+ * string matching: an aid to bibliographic search"). All patterns are compiled into one automaton;
+ * a scan reads each code unit of the text exactly once, so the time is O(text + matches) whatever
+ * the patterns or the text are (no backtracking exists to be provoked).
+ *
+ * The automaton is a full DFA (the goto and failure functions folded into one transition table)
+ * over a compressed alphabet: code units that occur in no pattern share class 0, so the table has
+ * one row per trie state and one column per distinct pattern code unit (rounded up to a power of
+ * two, so a row offset is a shift). When that table would exceed `DENSE_LIMIT` cells (a list of
+ * tens of thousands of words in a script with thousands of characters), the automaton keeps the
+ * sparse trie and follows failure links instead: still linear (amortised), a little slower.
+ *
+ * Case folding is the caller's job (lower-case the text and the patterns alike).
+ */
+
+/** Above this many table cells (4 bytes each), the sparse representation is used. */
+const DENSE_LIMIT = 1 << 23;
+
+/** Called for every occurrence: pattern index and the end offset (exclusive) in the text. Return `false` to stop. */
+export type OnMatch = (pattern: number, end: number) => boolean | void;
+
+export class AhoCorasick {
+  readonly patterns: readonly string[];
+  /** Number of trie states (root included). */
+  readonly stateCount: number;
+  /** Whether the full transition table is used (else failure links are followed at scan time). */
+  readonly dense: boolean;
+  private readonly classOf: Uint16Array;
+  private readonly shift: number;
+  /** Dense: transition table indexed by (state << shift) + class. */
+  private readonly delta: Int32Array;
+  /** Sparse: children per state, keyed by class; and the failure link of each state. */
+  private readonly children: Map<number, number>[];
+  private readonly fail: Int32Array;
+  /** Pattern ending exactly at a state (-1 none); next state on the failure chain that has one (-1 none). */
+  private readonly out: Int32Array;
+  private readonly outLink: Int32Array;
+  /** Other patterns identical to a pattern (duplicates), chained: next index or -1. */
+  private readonly sameNext: Int32Array;
+  /** 1 where a state has an output (its own pattern or one on its failure chain). */
+  private readonly hit: Uint8Array;
+
+  /** `maxTableCells`: above this many transition-table cells the sparse form is used (default 8 Mi). */
+  constructor(patterns: readonly string[], options: { readonly maxTableCells?: number } = {}) {
+    this.patterns = patterns;
+    // alphabet: every code unit used by a pattern gets a class ≥ 1
+    const classOf = new Uint16Array(65536);
+    let classes = 1;
+    for (const p of patterns) {
+      if (p.length === 0) throw new RangeError("Aho–Corasick: empty pattern");
+      for (let i = 0; i < p.length; i++) {
+        const c = p.charCodeAt(i);
+        if (classOf[c] === 0) classOf[c] = classes++;
+      }
+    }
+    this.classOf = classOf;
+
+    // trie
+    const children: Map<number, number>[] = [new Map()];
+    const outList: number[] = [-1];
+    const sameNext = new Int32Array(patterns.length).fill(-1);
+    patterns.forEach((p, index) => {
+      let s = 0;
+      for (let i = 0; i < p.length; i++) {
+        const cls = classOf[p.charCodeAt(i)] as number;
+        const node = children[s] as Map<number, number>;
+        let next = node.get(cls);
+        if (next === undefined) {
+          next = children.length;
+          node.set(cls, next);
+          children.push(new Map());
+          outList.push(-1);
+        }
+        s = next;
+      }
+      const existing = outList[s] as number;
+      if (existing === -1) outList[s] = index;
+      else {
+        // a duplicate pattern: chain it after the first
+        let last = existing;
+        while ((sameNext[last] as number) !== -1) last = sameNext[last] as number;
+        sameNext[last] = index;
+      }
+    });
+    const n = children.length;
+    this.stateCount = n;
+    this.children = children;
+    this.out = Int32Array.from(outList);
+    this.sameNext = sameNext;
+
+    // failure links and output links, breadth first
+    const fail = new Int32Array(n);
+    const outLink = new Int32Array(n).fill(-1);
+    const order: number[] = [0];
+    for (let head = 0; head < order.length; head++) {
+      const s = order[head] as number;
+      for (const [cls, t] of children[s] as Map<number, number>) {
+        order.push(t);
+        if (s === 0) fail[t] = 0;
+        else {
+          let f = fail[s] as number;
+          while (f !== 0 && !(children[f] as Map<number, number>).has(cls)) f = fail[f] as number;
+          const g = (children[f] as Map<number, number>).get(cls);
+          fail[t] = g !== undefined && g !== t ? g : 0;
+        }
+        const f = fail[t] as number;
+        outLink[t] = (this.out[f] as number) !== -1 ? f : (outLink[f] as number);
+      }
+    }
+    this.fail = fail;
+    this.outLink = outLink;
+    this.hit = new Uint8Array(n);
+    for (let s = 0; s < n; s++) if ((this.out[s] as number) !== -1 || (outLink[s] as number) !== -1) this.hit[s] = 1;
+
+    // dense DFA when small enough
+    let shift = 0;
+    while (1 << shift < classes) shift++;
+    this.shift = shift;
+    this.dense = n * (1 << shift) <= (options.maxTableCells ?? DENSE_LIMIT);
+    this.delta = new Int32Array(this.dense ? n << shift : 0);
+    if (this.dense) {
+      const delta = this.delta;
+      for (const s of order) {
+        const row = s << shift;
+        const f = (fail[s] as number) << shift;
+        for (let cls = 0; cls < 1 << shift; cls++) {
+          const t = (children[s] as Map<number, number>).get(cls);
+          // the root's missing transitions loop to the root; others copy their failure state's row
+          delta[row + cls] = t !== undefined ? t : s === 0 ? 0 : (delta[f + cls] as number);
+        }
+      }
+    }
+  }
+
+  /**
+   * Reports every occurrence of every pattern in `text` (overlaps included), in order of end
+   * offset. Stops early when `onMatch` returns `false`. Time: O(text.length + occurrences).
+   */
+  scan(text: string, onMatch: OnMatch): void {
+    const { classOf, out, outLink, sameNext, hit } = this;
+    const report = (state: number, end: number): boolean => {
+      for (let s = (out[state] as number) !== -1 ? state : (outLink[state] as number); s !== -1; s = outLink[s] as number) {
+        for (let p = out[s] as number; p !== -1; p = sameNext[p] as number) if (onMatch(p, end) === false) return false;
+      }
+      return true;
+    };
+    if (this.dense) {
+      const { delta, shift } = this;
+      let s = 0;
+      for (let i = 0; i < text.length; i++) {
+        s = delta[(s << shift) + (classOf[text.charCodeAt(i)] as number)] as number;
+        if (hit[s] === 1 && !report(s, i + 1)) return;
+      }
+      return;
+    }
+    const { children, fail } = this;
+    let s = 0;
+    for (let i = 0; i < text.length; i++) {
+      const cls = classOf[text.charCodeAt(i)] as number;
+      if (cls === 0) {
+        s = 0;
+        continue;
+      }
+      let t = (children[s] as Map<number, number>).get(cls);
+      while (t === undefined && s !== 0) {
+        s = fail[s] as number;
+        t = (children[s] as Map<number, number>).get(cls);
+      }
+      s = t ?? 0;
+      if (hit[s] === 1 && !report(s, i + 1)) return;
+    }
+  }
+}

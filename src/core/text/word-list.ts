@@ -1,0 +1,91 @@
+/**
+ * Finds the entries of a word list in text, case-insensitively, with one Aho–Corasick automaton
+ * for the whole list. An entry whose first (last) character is a letter or digit of a spaced
+ * script must not be glued to another such character there, so "ass" does not match
+ * "assessment" nor "Sussex"; entries that start or end with a character of a script written
+ * without spaces (Han, Kana, Thai…) match there as substrings, as C4 does for ja, zh and th.
+ * Entries and text are compared after `toLowerCase()` (and entries after NFC; run `normalize`
+ * first so the text is NFC too).
+ */
+import { AhoCorasick } from "./aho-corasick.js";
+import { isWordAt, needsBoundary } from "./scripts.js";
+
+/** What a scan found. */
+export interface ListHits {
+  /** Occurrences (overlapping entries each count, e.g. "hijo de puta" and "puta"). */
+  readonly total: number;
+  /** Code units covered by those occurrences (summed). */
+  readonly chars: number;
+  /** Occurrences per entry, in order of first occurrence. */
+  readonly words: ReadonlyMap<string, number>;
+}
+
+/** Normalises a list entry: trimmed, NFC, lower-cased, inner whitespace runs as one space. */
+export function normalizeEntry(entry: string): string {
+  return entry.trim().normalize("NFC").toLowerCase().replace(/\s+/g, " ");
+}
+
+export class WordListMatcher {
+  /** The distinct normalised entries, as matched. */
+  readonly entries: readonly string[];
+  private readonly automaton: AhoCorasick;
+  private readonly lengths: Int32Array;
+  private readonly boundaryStart: Uint8Array;
+  private readonly boundaryEnd: Uint8Array;
+
+  constructor(entries: Iterable<string>) {
+    const unique = new Set<string>();
+    for (const e of entries) {
+      const n = normalizeEntry(e);
+      if (n !== "") unique.add(n);
+    }
+    this.entries = [...unique];
+    this.automaton = new AhoCorasick(this.entries);
+    this.lengths = Int32Array.from(this.entries, (e) => e.length);
+    this.boundaryStart = Uint8Array.from(this.entries, (e) => (needsBoundary(e, false) ? 1 : 0));
+    this.boundaryEnd = Uint8Array.from(this.entries, (e) => (needsBoundary(e, true) ? 1 : 0));
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** Whether the occurrence of entry `p` ending at `end` in `lowered` sits on the boundaries it needs. */
+  private accept(lowered: string, p: number, end: number): boolean {
+    const start = end - (this.lengths[p] as number);
+    if (this.boundaryStart[p] === 1 && isWordAt(lowered, start - 1)) return false;
+    if (this.boundaryEnd[p] === 1 && isWordAt(lowered, end)) return false;
+    return true;
+  }
+
+  /** The first entry found in `text` (by end offset), or undefined. Lower-cases the text itself. */
+  first(text: string): string | undefined {
+    if (this.entries.length === 0) return undefined;
+    const lowered = text.toLowerCase();
+    let found: string | undefined;
+    this.automaton.scan(lowered, (p, end) => {
+      if (!this.accept(lowered, p, end)) return true;
+      found = this.entries[p];
+      return false;
+    });
+    return found;
+  }
+
+  /** Every occurrence in `text`. Lower-cases the text itself. */
+  find(text: string): ListHits {
+    const words = new Map<string, number>();
+    let total = 0;
+    let chars = 0;
+    if (this.entries.length === 0) return { total, chars, words };
+    const lowered = text.toLowerCase();
+    this.automaton.scan(lowered, (p, end) => {
+      if (!this.accept(lowered, p, end)) return true;
+      const entry = this.entries[p] as string;
+      words.set(entry, (words.get(entry) ?? 0) + 1);
+      total++;
+      chars += this.lengths[p] as number;
+      return true;
+    });
+    return { total, chars, words };
+  }
+}
