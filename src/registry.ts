@@ -1,4 +1,5 @@
 import type { StageDefinition } from "./core/stage.js";
+import { badwords } from "./stages/badwords.js";
 import { fieldFilter } from "./stages/field-filter.js";
 import { length } from "./stages/length.js";
 import { normalize } from "./stages/normalize.js";
@@ -10,6 +11,7 @@ export const registry: Readonly<Record<string, StageDefinition>> = Object.freeze
   length,
   "field-filter": fieldFilter,
   sample,
+  badwords,
 });
 
 /** Stage names in registry order. */

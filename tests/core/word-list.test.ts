@@ -41,6 +41,8 @@ describe("WordListMatcher", () => {
 
   it("matches multi-word entries and counts overlapping entries", () => {
     expect(words(en, "ese hijo de puta")).toEqual({ "hijo de puta": 1, puta: 1 });
+    expect(en.find("ese hijo de puta").spans).toBe(1);
+    expect(en.find("ass, ass").spans).toBe(2);
     expect(en.find("watch 2 girls 1 cup now").total).toBe(1);
   });
 
@@ -68,5 +70,7 @@ describe("WordListMatcher", () => {
   it("counts characters covered, for ratio rules on unspaced scripts", () => {
     const zh = new WordListMatcher(["操你"]);
     expect(zh.find("操你操你").chars).toBe(4);
+    const overlapping = new WordListMatcher(["他妈", "他妈的", "妈的"]).find("你他妈的");
+    expect([overlapping.total, overlapping.spans, overlapping.chars]).toEqual([3, 1, 3]);
   });
 });

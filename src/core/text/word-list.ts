@@ -12,9 +12,11 @@ import { isWordAt, needsBoundary } from "./scripts.js";
 
 /** What a scan found. */
 export interface ListHits {
-  /** Occurrences (overlapping entries each count, e.g. "hijo de puta" and "puta"). */
+  /** Occurrences of entries (overlapping entries each count: "hijo de puta" holds "puta" too). */
   readonly total: number;
-  /** Code units covered by those occurrences (summed). */
+  /** Separate matched spans of text: overlapping or touching occurrences merged ("hijo de puta" is one). */
+  readonly spans: number;
+  /** Code units of the text covered by occurrences (each counted once). */
   readonly chars: number;
   /** Occurrences per entry, in order of first occurrence. */
   readonly words: ReadonlyMap<string, number>;
@@ -75,17 +77,27 @@ export class WordListMatcher {
   find(text: string): ListHits {
     const words = new Map<string, number>();
     let total = 0;
-    let chars = 0;
-    if (this.entries.length === 0) return { total, chars, words };
+    if (this.entries.length === 0) return { total, spans: 0, chars: 0, words };
     const lowered = text.toLowerCase();
+    let covered: Uint8Array | undefined;
     this.automaton.scan(lowered, (p, end) => {
       if (!this.accept(lowered, p, end)) return true;
       const entry = this.entries[p] as string;
       words.set(entry, (words.get(entry) ?? 0) + 1);
       total++;
-      chars += this.lengths[p] as number;
+      (covered ??= new Uint8Array(lowered.length)).fill(1, end - (this.lengths[p] as number), end);
       return true;
     });
-    return { total, chars, words };
+    let spans = 0;
+    let chars = 0;
+    if (covered !== undefined) {
+      for (let i = 0; i < covered.length; i++) {
+        if (covered[i] === 1) {
+          chars++;
+          if (i === 0 || covered[i - 1] === 0) spans++;
+        }
+      }
+    }
+    return { total, spans, chars, words };
   }
 }
