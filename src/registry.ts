@@ -4,6 +4,7 @@ import { fieldFilter } from "./stages/field-filter.js";
 import { length } from "./stages/length.js";
 import { normalize } from "./stages/normalize.js";
 import { sample } from "./stages/sample.js";
+import { urlFilter } from "./stages/url-filter.js";
 
 /** Every stage a pipeline file may `use`. Adding a stage means adding one line here. */
 export const registry: Readonly<Record<string, StageDefinition>> = Object.freeze({
@@ -12,6 +13,7 @@ export const registry: Readonly<Record<string, StageDefinition>> = Object.freeze
   "field-filter": fieldFilter,
   sample,
   badwords,
+  "url-filter": urlFilter,
 });
 
 /** Stage names in registry order. */
