@@ -3,6 +3,7 @@ import { badwords } from "./stages/badwords.js";
 import { fieldFilter } from "./stages/field-filter.js";
 import { length } from "./stages/length.js";
 import { normalize } from "./stages/normalize.js";
+import { pii } from "./stages/pii.js";
 import { sample } from "./stages/sample.js";
 import { urlFilter } from "./stages/url-filter.js";
 
@@ -14,6 +15,7 @@ export const registry: Readonly<Record<string, StageDefinition>> = Object.freeze
   sample,
   badwords,
   "url-filter": urlFilter,
+  pii,
 });
 
 /** Stage names in registry order. */
