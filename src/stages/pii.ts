@@ -26,6 +26,10 @@ const Options = z.strictObject({
     .strictObject(Object.fromEntries(PII_KINDS.map((k) => [k, z.string().optional()])) as Record<PiiKind, z.ZodOptional<z.ZodString>>)
     .default({})
     .describe("Replacement text per kind; defaults: <EMAIL>, <IP_ADDRESS>, <PHONE>, <CREDIT_CARD>, <IBAN>"),
+  nonPublicIps: z
+    .boolean()
+    .default(false)
+    .describe("Also replace private (10/8, 172.16/12, 192.168/16, fc00::/7), loopback, link-local and multicast addresses, which identify no one; documentation ranges count as public"),
   metaField: z.string().min(1).nullable().default(null).describe("When set, write the counts per kind found in the document to this metadata field (e.g. `pii`); null: stats only"),
 });
 
@@ -37,13 +41,14 @@ export const pii = defineStage({
   codes: [],
   create: (o) => {
     const kinds = new Set<PiiKind>(o.kinds);
+    const findOptions = { nonPublicIps: o.nonPublicIps };
     const placeholders = { ...DEFAULT_PLACEHOLDERS };
     for (const k of PII_KINDS) {
       const p = o.placeholders[k];
       if (p !== undefined) placeholders[k] = p;
     }
     const apply = (doc: Doc, ctx: StageContext): Doc => {
-      const spans = findPii(doc.text, kinds);
+      const spans = findPii(doc.text, kinds, findOptions);
       if (spans.length === 0) return doc;
       const perDoc: Partial<Record<PiiKind, number>> = {};
       for (const s of spans) perDoc[s.kind] = (perDoc[s.kind] ?? 0) + 1;

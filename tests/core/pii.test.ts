@@ -11,10 +11,10 @@ const POSITIVES: [string, string][] = [
   ["email", "x_y-z%1@sub-domain.example.com"],
   ["ipv4", "192.0.2.17"],
   ["ipv4", "203.0.113.254"],
-  ["ipv4", "10.0.0.1"],
+  ["ipv4", "81.2.69.160"],
   ["ipv6", "2001:db8::ff00:42:8329"],
   ["ipv6", "2001:0db8:0000:0000:0000:ff00:0042:8329"],
-  ["ipv6", "fe80::1"],
+  ["ipv6", "2a00:1450:4001:81b::200e"],
   ["ipv6", "::ffff:192.0.2.128"],
   ["phone", "+44 20 7946 0958"],
   ["phone", "+1 202-555-0143"],
@@ -91,6 +91,13 @@ const NEGATIVES: string[] = [
   "123-456-7890",
   "pages 100-200",
   "8.8.8.8",
+  "Section 12.1.2.1",
+  "see Section 12.1.1.12, “Operating systems”",
+  "Boston, MA 02111-1307, USA",
+  "router 192.168.0.1, netmask 255.255.255.0, host 127.0.0.1, 10.0.0.1, 172.16.5.4",
+  "fe80::1 and ::1 and fd12:3456:789a::1",
+  "see /text/swriter/02/06120000.xhp",
+  "C:\\data\\0207946095",
   "call 555-0143",
   "the years 1990 2000 2010 2020",
   "+1",
@@ -151,6 +158,12 @@ describe("findPii: details", () => {
       ["phone", "030 23125 478"],
       ["phone", "030 23125 479"],
     ]);
+  });
+
+  it("private, loopback and link-local addresses only when asked", () => {
+    const text = "gw 192.168.0.1 lo 127.0.0.53 ll fe80::1 ula fd12:3456:789a::1 mapped ::ffff:10.0.0.1";
+    expect(findPii(text)).toEqual([]);
+    expect(findPii(text, undefined, { nonPublicIps: true }).map((s) => text.slice(s.start, s.end))).toEqual(["192.168.0.1", "127.0.0.53", "fe80::1", "fd12:3456:789a::1", "::ffff:10.0.0.1"]);
   });
 
   it("only the kinds asked for", () => {

@@ -5,7 +5,7 @@ import { doc, runStage } from "../helpers/stage.js";
 const def = registry.pii!;
 
 describe("pii stage", () => {
-  const text = "Write to a@example.com or b@example.org, call +44 20 7946 0958, pay with 4111 1111 1111 1111 to DE89 3704 0044 0532 0130 00 from 192.0.2.1 or 2001:db8::1. Version 1.2.3.4, ISBN 978-3-16-148410-0.";
+  const text = "Write to a@example.com or b@example.org, call +44 20 7946 0958, pay with 4111 1111 1111 1111 to DE89 3704 0044 0532 0130 00 from 192.0.2.17 or 2001:db8::1. Version 1.2.3.4, ISBN 978-3-16-148410-0.";
 
   it("replaces each kind with its placeholder and counts kinds and documents", async () => {
     const out = await runStage(def, {}, [doc(text, { lang: "en" }, "a"), doc("nothing here, 2024-01-05", {}, "b"), doc("c@example.net", {}, "c")]);
@@ -36,7 +36,7 @@ describe("pii stage", () => {
   it("custom placeholders, a subset of kinds, and counts in metadata (kinds and counts only)", async () => {
     const out = await runStage(def, { kinds: ["email", "phone"], placeholders: { email: "[email]" }, metaField: "pii" }, [doc(text, {}, "a")]);
     expect(out.kept[0]?.text).toBe(
-      "Write to [email] or [email], call <PHONE>, pay with 4111 1111 1111 1111 to DE89 3704 0044 0532 0130 00 from 192.0.2.1 or 2001:db8::1. Version 1.2.3.4, ISBN 978-3-16-148410-0.",
+      "Write to [email] or [email], call <PHONE>, pay with 4111 1111 1111 1111 to DE89 3704 0044 0532 0130 00 from 192.0.2.17 or 2001:db8::1. Version 1.2.3.4, ISBN 978-3-16-148410-0.",
     );
     expect(out.kept[0]?.meta).toEqual({ pii: { email: 2, phone: 1 } });
   });

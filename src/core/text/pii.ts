@@ -57,10 +57,21 @@ function emailAt(text: string, at: number): [number, number] | undefined {
 
 // ---------------------------------------------------------------- IPv4 / IPv6
 
+/**
+ * Whether an IPv4 address identifies no one: private (RFC 1918), shared (RFC 6598), loopback,
+ * link-local, "this network", multicast and reserved (which includes netmasks like 255.255.255.0).
+ * Such addresses are reused by millions of networks; documentation ranges (192.0.2.0/24 …) are not
+ * in this set, since text uses them in place of public addresses.
+ */
+export function isNonPublicIpv4(o: readonly number[]): boolean {
+  const [a, b] = o as [number, number];
+  return a === 0 || a === 10 || a === 127 || a >= 224 || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+}
+
 /** Dotted quad at `i`: 4 decimal octets ≤ 255 without leading zeros. Returns the end or -1. */
-function ipv4At(text: string, i: number): number {
+function ipv4At(text: string, i: number, nonPublic: boolean): number {
   let p = i;
-  let allSmall = true;
+  const octets: number[] = [];
   for (let part = 0; part < 4; part++) {
     if (part > 0) {
       if (text.charCodeAt(p) !== 0x2e) return -1;
@@ -72,12 +83,14 @@ function ipv4At(text: string, i: number): number {
     if (len === 0 || len > 3 || (len > 1 && text.charCodeAt(s) === 0x30)) return -1;
     const v = Number(text.slice(s, p));
     if (v > 255) return -1;
-    if (v >= 10) allSmall = false;
+    octets.push(v);
   }
   // a fifth dotted number, or a word glued on: not an address
   if (p < text.length && (isWordChar(text.charCodeAt(p)) || (text.charCodeAt(p) === 0x2e && isDigit(text.charCodeAt(p + 1))))) return -1;
-  // 1.2.3.4, 8.8.8.8: version numbers and public resolvers, not anyone's address
-  if (allSmall) return -1;
+  // 1.2.3.4, 8.8.4.4, 12.1.1.12: versions, public resolvers and section numbers, not anyone's address
+  const [a, b, c, d] = octets as [number, number, number, number];
+  if (b < 10 && c < 10 && (d < 10 || a < 32)) return -1;
+  if (!nonPublic && isNonPublicIpv4(octets)) return -1;
   return p;
 }
 
@@ -109,6 +122,18 @@ export function isIpv6(candidate: string): boolean {
   return /[0-9]/.test(candidate);
 }
 
+/** Loopback, unspecified, link-local (fe80::/10), unique-local (fc00::/7) and multicast (ff00::/8) IPv6 addresses. */
+export function isNonPublicIpv6(address: string): boolean {
+  const a = address.toLowerCase();
+  if (a === "::1" || a === "::") return true;
+  if (a.startsWith("::ffff:")) {
+    const v4 = a.slice(7);
+    return ipv4Strict(v4) && isNonPublicIpv4(v4.split(".").map(Number));
+  }
+  const first = a.startsWith("::") ? 0 : Number.parseInt(a.split(":")[0] as string, 16);
+  return (first & 0xffc0) === 0xfe80 || (first & 0xfe00) === 0xfc00 || (first & 0xff00) === 0xff00;
+}
+
 function ipv4Strict(text: string): boolean {
   const parts = text.split(".");
   return parts.length === 4 && parts.every((p) => /^(?:0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255);
@@ -121,7 +146,7 @@ const isV6Char = (c: number): boolean => isHex(c) || c === 0x3a || c === 0x2e;
  * and whether it is an IPv6 address standing alone. The caller continues after the run, so each
  * character is read a bounded number of times.
  */
-function ipv6Around(text: string, colon: number, from: number): { start: number; end: number; ok: boolean } {
+function ipv6Around(text: string, colon: number, from: number, nonPublic: boolean): { start: number; end: number; ok: boolean } {
   let s = colon;
   while (s > from && isV6Char(text.charCodeAt(s - 1))) s--;
   let e = colon + 1;
@@ -132,7 +157,8 @@ function ipv6Around(text: string, colon: number, from: number): { start: number;
     e - s <= 45 &&
     !(s > 0 && (isWordChar(text.charCodeAt(s - 1)) || isV6Char(text.charCodeAt(s - 1)))) &&
     !(e < text.length && isWordChar(text.charCodeAt(e))) &&
-    isIpv6(text.slice(s, e));
+    isIpv6(text.slice(s, e)) &&
+    (nonPublic || !isNonPublicIpv6(text.slice(s, e)));
   return { start: s, end: ok ? e : runEnd, ok };
 }
 
@@ -291,6 +317,7 @@ function cleanEnd(text: string, end: number): boolean {
   const c = text.charCodeAt(end);
   if (isWordChar(c)) return false;
   if ((c === 0x2c || c === 0x2e || c === 0x2d || c === 0x2f) && isDigit(text.charCodeAt(end + 1))) return false;
+  if ((c === 0x2e || c === 0x2f) && isWordChar(text.charCodeAt(end + 1))) return false; // file name or path: 06120000.xhp
   return true;
 }
 
@@ -342,6 +369,8 @@ function phoneAt(text: string, i: number): number {
       if (digits > 12) break;
       if (digits >= 9 && cleanEnd(text, t.end)) best = t.end;
     }
+    // a US ZIP+4 code (02111-1307) is not a phone number
+    if (best !== -1 && sep === 0x2d && tokens.length >= 2 && t0.digits.length === 5 && (tokens[1] as PhoneToken).digits.length === 4 && best === (tokens[1] as PhoneToken).end) return -1;
     if (best !== -1 && sep !== 0x2f && sep !== 0x2e) return best;
     if (best !== -1) {
       // dots and slashes also write dates: require every group to be at least 2 digits and no 4-digit group after two 2-digit ones
@@ -387,7 +416,7 @@ function ibanAt(text: string, i: number): number {
 function numberStart(text: string, i: number): boolean {
   if (i === 0) return true;
   const p = text.charCodeAt(i - 1);
-  if (isWordChar(p) || p === 0x23 || p === 0x2b || p === 0x24 || p === 0xa3 || p === 0x20ac || p === 0xa5) return false; // # + $ £ € ¥
+  if (isWordChar(p) || p === 0x23 || p === 0x2b || p === 0x24 || p === 0xa3 || p === 0x20ac || p === 0xa5 || p === 0x2f || p === 0x5c) return false; // # + $ £ € ¥, path / \\
   if ((p === 0x2e || p === 0x2c || p === 0x2d || p === 0x2f || p === 0x3a) && i >= 2 && isDigit(text.charCodeAt(i - 2))) return false;
   if (p === 0x3a && i >= 2 && (isHex(text.charCodeAt(i - 2)) || text.charCodeAt(i - 2) === 0x3a)) return false; // inside an IPv6 address
   // a digit group right after another one ("3704 0044 …", "1 2 3"): only the first group of a run starts a number
@@ -395,8 +424,14 @@ function numberStart(text: string, i: number): boolean {
   return true;
 }
 
+export interface FindOptions {
+  /** Also report private, loopback, link-local and multicast IP addresses (default: only addresses that can identify someone). */
+  readonly nonPublicIps?: boolean;
+}
+
 /** Every PII item of the wanted kinds, sorted and non-overlapping. */
-export function findPii(text: string, kinds: ReadonlySet<PiiKind> = new Set(PII_KINDS)): PiiSpan[] {
+export function findPii(text: string, kinds: ReadonlySet<PiiKind> = new Set(PII_KINDS), options: FindOptions = {}): PiiSpan[] {
+  const nonPublic = options.nonPublicIps ?? false;
   const spans: PiiSpan[] = [];
   const taken: [number, number][] = [];
   if (kinds.has("email")) {
@@ -439,7 +474,7 @@ export function findPii(text: string, kinds: ReadonlySet<PiiKind> = new Set(PII_
         kind = "card";
       }
       if (end === -1 && digit && kinds.has("ipv4")) {
-        end = ipv4At(text, i);
+        end = ipv4At(text, i, nonPublic);
         kind = "ipv4";
       }
       if (end === -1 && kinds.has("phone") && (digit || c === 0x2b || (c === 0x28 && isDigit(text.charCodeAt(i + 1))))) {
@@ -460,7 +495,7 @@ export function findPii(text: string, kinds: ReadonlySet<PiiKind> = new Set(PII_
     const v6: PiiSpan[] = [];
     let from = 0;
     for (let colon = text.indexOf(":"); colon !== -1; colon = text.indexOf(":", from)) {
-      const run = ipv6Around(text, colon, from);
+      const run = ipv6Around(text, colon, from, nonPublic);
       if (run.ok && !overlaps(spans, run.start, run.end)) v6.push({ kind: "ipv6", start: run.start, end: run.end });
       from = Math.max(run.end, colon + 1);
     }
