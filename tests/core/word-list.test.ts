@@ -74,3 +74,31 @@ describe("WordListMatcher", () => {
     expect([overlapping.total, overlapping.spans, overlapping.chars]).toEqual([3, 1, 3]);
   });
 });
+
+describe("WordListMatcher against a brute-force boundary check", () => {
+  it("finds exactly the occurrences whose spaced-script edges sit on word boundaries", () => {
+    let seed = 12345;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 8;
+    };
+    const alphabet = ["a", "b", " ", "-", "中", "é", "1", "🖕"];
+    const pick = (n: number) => Array.from({ length: n }, () => alphabet[next() % alphabet.length]).join("");
+    for (let round = 0; round < 300; round++) {
+      const entries = [...new Set(Array.from({ length: 1 + (next() % 5) }, () => pick(1 + (next() % 3)).trim()).filter((e) => e !== ""))];
+      const text = pick(next() % 40);
+      const expected = new Map<string, number>();
+      for (const e of entries) {
+        for (let at = text.indexOf(e); at !== -1; at = text.indexOf(e, at + 1)) {
+          const end = at + e.length;
+          if (needsBoundary(e, false) && isWordAt(text, at - 1)) continue;
+          if (needsBoundary(e, true) && isWordAt(text, end)) continue;
+          // a boundary inside the entry must be one in the text too: always true, the characters are the same
+          expected.set(e, (expected.get(e) ?? 0) + 1);
+        }
+      }
+      const got = new WordListMatcher(entries).find(text).words;
+      expect(Object.fromEntries([...got].sort()), JSON.stringify({ entries, text })).toEqual(Object.fromEntries([...expected].sort()));
+    }
+  });
+});

@@ -17,6 +17,16 @@
 /** Above this many table cells (4 bytes each), the sparse representation is used. */
 const DENSE_LIMIT = 1 << 23;
 
+/** Virtual symbols for `scanMarked`: a word starts here / a word ended here. */
+export const WORD_START = "\uFDD0";
+export const WORD_END = "\uFDD1";
+
+/** Word characters by code unit (BMP), and a test for the code point at a high surrogate. */
+export interface WordClasses {
+  readonly bmp: Uint8Array;
+  astral(text: string, i: number): boolean;
+}
+
 /** Called for every occurrence: pattern index and the end offset (exclusive) in the text. Return `false` to stop. */
 export type OnMatch = (pattern: number, end: number) => boolean | void;
 
@@ -47,6 +57,9 @@ export class AhoCorasick {
     // alphabet: every code unit used by a pattern gets a class ≥ 1
     const classOf = new Uint16Array(65536);
     let classes = 1;
+    // the word markers always have their own classes, so feeding them never resets the automaton
+    classOf[0xfdd0] = classes++;
+    classOf[0xfdd1] = classes++;
     for (const p of patterns) {
       if (p.length === 0) throw new RangeError("Aho–Corasick: empty pattern");
       for (let i = 0; i < p.length; i++) {
@@ -169,6 +182,76 @@ export class AhoCorasick {
       }
       s = t ?? 0;
       if (hit[s] === 1 && !report(s, i + 1)) return;
+    }
+  }
+
+  /**
+   * Like `scan`, over the text with virtual symbols inserted: `WORD_START` before each character
+   * that begins a run of word characters and `WORD_END` after each run. Patterns written with
+   * the same symbols (see word-list.ts) then match only on word boundaries, with no check per
+   * occurrence. A match ending in `WORD_END` is reported at the offset where the word ends. The
+   * code units U+FDD0/U+FDD1 in the text itself are read as characters no pattern contains.
+   */
+  scanMarked(text: string, words: WordClasses, onMatch: OnMatch): void {
+    const { classOf, out, outLink, sameNext, hit, delta, shift } = this;
+    const report = (state: number, end: number): boolean => {
+      for (let s = (out[state] as number) !== -1 ? state : (outLink[state] as number); s !== -1; s = outLink[s] as number) {
+        for (let p = out[s] as number; p !== -1; p = sameNext[p] as number) if (onMatch(p, end) === false) return false;
+      }
+      return true;
+    };
+    const dense = this.dense;
+    const step = (state: number, cls: number): number => {
+      if (dense) return delta[(state << shift) + cls] as number;
+      if (cls === 0) return 0;
+      let s = state;
+      let t = (this.children[s] as Map<number, number>).get(cls);
+      while (t === undefined && s !== 0) {
+        s = this.fail[s] as number;
+        t = (this.children[s] as Map<number, number>).get(cls);
+      }
+      return t ?? 0;
+    };
+    const startCls = classOf[0xfdd0] as number;
+    const endCls = classOf[0xfdd1] as number;
+    const bmp = words.bmp;
+    let s = 0;
+    let inWord = false;
+    if (dense) {
+      // the hot loop: every transition inlined
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        const w: boolean = c < 0xd800 || c > 0xdfff ? bmp[c] === 1 : c <= 0xdbff ? words.astral(text, i) : inWord;
+        if (w !== inWord) {
+          inWord = w;
+          if (w) s = delta[(s << shift) + startCls] as number;
+          else {
+            s = delta[(s << shift) + endCls] as number;
+            if (hit[s] === 1 && !report(s, i)) return;
+          }
+        }
+        s = delta[(s << shift) + (c === 0xfdd0 || c === 0xfdd1 ? 0 : (classOf[c] as number))] as number;
+        if (hit[s] === 1 && !report(s, i + 1)) return;
+      }
+    } else {
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        const w: boolean = c < 0xd800 || c > 0xdfff ? bmp[c] === 1 : c <= 0xdbff ? words.astral(text, i) : inWord;
+        if (w !== inWord) {
+          inWord = w;
+          if (w) s = step(s, startCls);
+          else {
+            s = step(s, endCls);
+            if (hit[s] === 1 && !report(s, i)) return;
+          }
+        }
+        s = step(s, c === 0xfdd0 || c === 0xfdd1 ? 0 : (classOf[c] as number));
+        if (hit[s] === 1 && !report(s, i + 1)) return;
+      }
+    }
+    if (inWord) {
+      s = step(s, endCls);
+      if (hit[s] === 1) report(s, text.length);
     }
   }
 }

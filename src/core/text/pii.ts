@@ -13,7 +13,7 @@
  * dates (`2024-01-05`, `05/01/2024`), ISBNs, prices, order numbers (`#2024-0105-7731`), card-like
  * numbers that fail Luhn or have no issuer prefix, and columns of numbers separated by commas.
  */
-import { isValidIBAN } from "ibantools";
+import { countrySpecs, isValidIBAN } from "ibantools";
 
 export const PII_KINDS = ["email", "ipv4", "ipv6", "phone", "card", "iban"] as const;
 export type PiiKind = (typeof PII_KINDS)[number];
@@ -37,6 +37,8 @@ const isWordChar = (c: number): boolean => isAsciiAlnum(c) || c === 0x5f || (c >
 const isLocalChar = (c: number): boolean => isAsciiAlnum(c) || c === 0x2e || c === 0x5f || c === 0x25 || c === 0x2b || c === 0x2d; // . _ % + -
 const isDomainChar = (c: number): boolean => isAsciiAlnum(c) || c === 0x2e || c === 0x2d;
 
+const isLetter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+
 function emailAt(text: string, at: number): [number, number] | undefined {
   let s = at;
   while (s > 0 && at - s < 64 && isLocalChar(text.charCodeAt(s - 1))) s--;
@@ -46,11 +48,24 @@ function emailAt(text: string, at: number): [number, number] | undefined {
   let e = at + 1;
   while (e < text.length && e - at <= 255 && isDomainChar(text.charCodeAt(e))) e++;
   while (e > at + 1 && (text.charCodeAt(e - 1) === 0x2e || text.charCodeAt(e - 1) === 0x2d)) e--; // sentence end
-  const labels = text.slice(at + 1, e).split(".");
-  if (labels.length < 2) return undefined;
-  for (const label of labels) if (label.length === 0 || label.length > 63 || label.startsWith("-") || label.endsWith("-")) return undefined;
-  const tld = labels[labels.length - 1] as string;
-  if (!/^(?:[a-z]{2,24}|xn--[a-z0-9-]{1,59})$/i.test(tld)) return undefined;
+  // labels of 1–63 characters, no hyphen at either end, at least two; the last alphabetic (2–24) or IDN (xn--)
+  let labels = 0;
+  let labelStart = at + 1;
+  for (let k = at + 1; k <= e; k++) {
+    if (k < e && text.charCodeAt(k) !== 0x2e) continue;
+    const len = k - labelStart;
+    if (len === 0 || len > 63 || text.charCodeAt(labelStart) === 0x2d || text.charCodeAt(k - 1) === 0x2d) return undefined;
+    labels++;
+    if (k === e) {
+      if (labels < 2) return undefined;
+      const idn = len > 4 && text.startsWith("xn--", labelStart);
+      if (!idn) {
+        if (len < 2 || len > 24) return undefined;
+        for (let q = labelStart; q < k; q++) if (!isLetter(text.charCodeAt(q))) return undefined;
+      }
+    }
+    labelStart = k + 1;
+  }
   if (s > 0 && isWordChar(text.charCodeAt(s - 1))) return undefined; // glued to a non-ASCII letter
   return [s, e];
 }
@@ -383,31 +398,40 @@ function phoneAt(text: string, i: number): number {
 
 // ---------------------------------------------------------------- IBAN
 
+const IBAN_LENGTHS: ReadonlyMap<string, number> = new Map(
+  Object.entries(countrySpecs as Record<string, { chars?: number }>).flatMap(([cc, spec]) => (spec.chars ? [[cc, spec.chars] as [string, number]] : [])),
+);
+
+/** ISO 7064 mod 97-10 over an IBAN in electronic form (country code and check digits moved to the end). */
+function ibanMod97(compact: string): number {
+  let r = 0;
+  for (let k = 0; k < compact.length; k++) {
+    const ch = compact.charCodeAt((k + 4) % compact.length);
+    if (isDigit(ch)) r = (r * 10 + (ch - 0x30)) % 97;
+    else r = (r * 100 + (ch - 0x41 + 10)) % 97;
+  }
+  return r;
+}
+
 function ibanAt(text: string, i: number): number {
-  // CC + 2 check digits, then groups of up to 4 letters/digits, optionally split by single spaces
+  // CC + 2 check digits, then letters/digits, compact or in groups split by single spaces, up to the country's length
   if (!isUpper(text.charCodeAt(i + 1)) || !isDigit(text.charCodeAt(i + 2)) || !isDigit(text.charCodeAt(i + 3))) return -1;
-  const ends: number[] = [];
+  const length = IBAN_LENGTHS.get(text.slice(i, i + 2));
+  if (length === undefined) return -1;
+  let compact = "";
   let p = i;
-  let chars = 0;
-  const isAlnumUpper = (c: number): boolean => isDigit(c) || isUpper(c);
-  while (chars < 34) {
-    const s = p;
-    while (p < text.length && chars < 34 && isAlnumUpper(text.charCodeAt(p))) {
+  while (compact.length < length && p < text.length) {
+    const c = text.charCodeAt(p);
+    if (isDigit(c) || isUpper(c)) {
+      compact += text[p];
       p++;
-      chars++;
-    }
-    if (p === s) break;
-    ends.push(p);
-    if (text.charCodeAt(p) === 0x20 && isAlnumUpper(text.charCodeAt(p + 1))) p++;
+    } else if (c === 0x20 && p > i && (isDigit(text.charCodeAt(p + 1)) || isUpper(text.charCodeAt(p + 1))) && text.charCodeAt(p - 1) !== 0x20) p++;
     else break;
   }
-  for (let k = ends.length - 1; k >= 0; k--) {
-    const end = ends[k] as number;
-    if (end < text.length && isWordChar(text.charCodeAt(end))) continue;
-    const compact = text.slice(i, end).replace(/ /g, "");
-    if (compact.length >= 15 && isValidIBAN(compact)) return end;
-  }
-  return -1;
+  if (compact.length !== length) return -1;
+  if (p < text.length && (isWordChar(text.charCodeAt(p)))) return -1;
+  if (ibanMod97(compact) !== 1) return -1;
+  return isValidIBAN(compact) ? p : -1;
 }
 
 // ---------------------------------------------------------------- scanner
@@ -450,44 +474,60 @@ export function findPii(text: string, kinds: ReadonlySet<PiiKind> = new Set(PII_
     while (t < taken.length && (taken[t] as [number, number])[1] <= i) t++;
     return t < taken.length && (taken[t] as [number, number])[0] <= i ? (taken[t] as [number, number])[1] : i;
   };
-  const wantDigits = kinds.has("card") || kinds.has("ipv4") || kinds.has("phone");
+  const wantCard = kinds.has("card");
+  const wantIpv4 = kinds.has("ipv4");
+  const wantPhone = kinds.has("phone");
   const wantIban = kinds.has("iban");
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const digit = isDigit(c);
-    if (!(digit || c === 0x2b || c === 0x28 || (wantIban && isUpper(c)))) continue;
+  const wantDigits = wantCard || wantIpv4 || wantPhone;
+  // candidate starts, found by V8's native scanner: a digit, `+`, `(`, or `CCdd` (IBAN); fixed-length alternatives only
+  const candidates = wantIban ? /[0-9+(]|[A-Z]{2}[0-9]{2}/g : /[0-9+(]/g;
+  for (let m = candidates.exec(text); m !== null; m = candidates.exec(text)) {
+    let i = m.index;
     const j = skipTaken(i);
     if (j !== i) {
-      i = j - 1;
+      candidates.lastIndex = j;
       continue;
     }
+    const c = text.charCodeAt(i);
     let end = -1;
     let kind: PiiKind = "phone";
     if (isUpper(c)) {
-      if (numberStart(text, i) && isUpper(text.charCodeAt(i + 1))) {
+      if (numberStart(text, i)) {
         end = ibanAt(text, i);
         kind = "iban";
       }
     } else if (wantDigits && numberStart(text, i)) {
-      if (digit && kinds.has("card")) {
-        end = cardAt(text, i);
-        kind = "card";
-      }
-      if (end === -1 && digit && kinds.has("ipv4")) {
-        end = ipv4At(text, i, nonPublic);
-        kind = "ipv4";
-      }
-      if (end === -1 && kinds.has("phone") && (digit || c === 0x2b || (c === 0x28 && isDigit(text.charCodeAt(i + 1))))) {
+      if (isDigit(c)) {
+        let run = i;
+        while (run < text.length && run - i < 20 && isDigit(text.charCodeAt(run))) run++;
+        const len = run - i;
+        const next = text.charCodeAt(run);
+        if (wantCard && (len >= 13 || (len === 4 && (next === 0x20 || next === 0x2d)))) {
+          end = cardAt(text, i);
+          kind = "card";
+        }
+        if (end === -1 && wantIpv4 && len <= 3 && next === 0x2e) {
+          end = ipv4At(text, i, nonPublic);
+          kind = "ipv4";
+        }
+        const d1 = c - 0x30;
+        if (end === -1 && wantPhone && ((d1 === 0 && len >= 2) || (len === 3 && d1 >= 2))) {
+          end = phoneAt(text, i);
+          kind = "phone";
+        }
+      } else if (wantPhone && (c === 0x2b || isDigit(text.charCodeAt(i + 1)))) {
         end = phoneAt(text, i);
         kind = "phone";
       }
     }
     if (end !== -1) {
       spans.push({ kind, start: i, end });
-      i = end - 1;
-    } else if (digit || isUpper(c)) {
+      candidates.lastIndex = end;
+    } else if (c === 0x2b || c === 0x28) candidates.lastIndex = i + 1;
+    else {
       // skip the rest of this number or word: a match cannot start inside it
       while (i + 1 < text.length && isAsciiAlnum(text.charCodeAt(i + 1))) i++;
+      candidates.lastIndex = i + 1;
     }
   }
   spans.sort((a, b) => a.start - b.start);

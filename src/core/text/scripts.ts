@@ -70,3 +70,13 @@ export function isUnspaced(c: number): boolean {
 export function needsBoundary(entry: string, atEnd: boolean): boolean {
   return isWordAt(entry, atEnd ? entry.length - 1 : 0);
 }
+
+/** The BMP word table and the astral test, for `AhoCorasick.scanMarked`. */
+export const WORD_CLASSES = {
+  get bmp(): Uint8Array {
+    return (wordTable ??= buildWordTable());
+  },
+  astral(text: string, i: number): boolean {
+    return isWordAt(text, i);
+  },
+};

@@ -7,8 +7,8 @@
  * Entries and text are compared after `toLowerCase()` (and entries after NFC; run `normalize`
  * first so the text is NFC too).
  */
-import { AhoCorasick } from "./aho-corasick.js";
-import { isWordAt, needsBoundary } from "./scripts.js";
+import { AhoCorasick, WORD_END, WORD_START } from "./aho-corasick.js";
+import { WORD_CLASSES, isWordAt } from "./scripts.js";
 
 /** What a scan found. */
 export interface ListHits {
@@ -22,6 +22,25 @@ export interface ListHits {
   readonly words: ReadonlyMap<string, number>;
 }
 
+/**
+ * An entry as the automaton sees it: `WORD_START` before and `WORD_END` after every run of word
+ * characters of spaced scripts, as `scanMarked` inserts them into the text. "ass" becomes
+ * ⟨S⟩ass⟨E⟩ and only matches a whole word; "hijo de puta" needs three whole words; "卖b" needs a
+ * boundary after the b only; "他妈的" and "🖕" carry no markers and match anywhere.
+ */
+export function markEntry(entry: string): string {
+  let out = "";
+  let inWord = false;
+  for (let i = 0; i < entry.length; i++) {
+    const c = entry.charCodeAt(i);
+    const w: boolean = c >= 0xdc00 && c <= 0xdfff ? inWord : isWordAt(entry, i);
+    if (w !== inWord) out += w ? WORD_START : WORD_END;
+    inWord = w;
+    out += entry[i];
+  }
+  return inWord ? out + WORD_END : out;
+}
+
 /** Normalises a list entry: trimmed, NFC, lower-cased, inner whitespace runs as one space. */
 export function normalizeEntry(entry: string): string {
   return entry.trim().normalize("NFC").toLowerCase().replace(/\s+/g, " ");
@@ -32,8 +51,6 @@ export class WordListMatcher {
   readonly entries: readonly string[];
   private readonly automaton: AhoCorasick;
   private readonly lengths: Int32Array;
-  private readonly boundaryStart: Uint8Array;
-  private readonly boundaryEnd: Uint8Array;
 
   constructor(entries: Iterable<string>) {
     const unique = new Set<string>();
@@ -42,22 +59,12 @@ export class WordListMatcher {
       if (n !== "") unique.add(n);
     }
     this.entries = [...unique];
-    this.automaton = new AhoCorasick(this.entries);
+    this.automaton = new AhoCorasick(this.entries.map(markEntry));
     this.lengths = Int32Array.from(this.entries, (e) => e.length);
-    this.boundaryStart = Uint8Array.from(this.entries, (e) => (needsBoundary(e, false) ? 1 : 0));
-    this.boundaryEnd = Uint8Array.from(this.entries, (e) => (needsBoundary(e, true) ? 1 : 0));
   }
 
   get size(): number {
     return this.entries.length;
-  }
-
-  /** Whether the occurrence of entry `p` ending at `end` in `lowered` sits on the boundaries it needs. */
-  private accept(lowered: string, p: number, end: number): boolean {
-    const start = end - (this.lengths[p] as number);
-    if (this.boundaryStart[p] === 1 && isWordAt(lowered, start - 1)) return false;
-    if (this.boundaryEnd[p] === 1 && isWordAt(lowered, end)) return false;
-    return true;
   }
 
   /** The first entry found in `text` (by end offset), or undefined. Lower-cases the text itself. */
@@ -65,8 +72,7 @@ export class WordListMatcher {
     if (this.entries.length === 0) return undefined;
     const lowered = text.toLowerCase();
     let found: string | undefined;
-    this.automaton.scan(lowered, (p, end) => {
-      if (!this.accept(lowered, p, end)) return true;
+    this.automaton.scanMarked(lowered, WORD_CLASSES, (p) => {
       found = this.entries[p];
       return false;
     });
@@ -80,8 +86,7 @@ export class WordListMatcher {
     if (this.entries.length === 0) return { total, spans: 0, chars: 0, words };
     const lowered = text.toLowerCase();
     let covered: Uint8Array | undefined;
-    this.automaton.scan(lowered, (p, end) => {
-      if (!this.accept(lowered, p, end)) return true;
+    this.automaton.scanMarked(lowered, WORD_CLASSES, (p, end) => {
       const entry = this.entries[p] as string;
       words.set(entry, (words.get(entry) ?? 0) + 1);
       total++;
