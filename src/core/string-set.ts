@@ -1,7 +1,7 @@
 /**
  * A compact set of strings for very large block lists (UT1's `adult` category has millions of
  * domains): each string is stored as a 63-bit fingerprint (two seeded MurmurHash3 values) in an
- * open-addressing table of typed arrays, 16 bytes per slot at a load factor ≤ 0.5, instead of a
+ * open-addressing table of typed arrays, 8 bytes per slot at a load factor ≤ 0.5, instead of a
  * JS string in a `Set` (~60–100 bytes each). Membership has no false negatives; a false positive
  * needs two independent 32-bit hashes (one with 31 bits) to collide, about 1 in 10^19 per lookup.
  */

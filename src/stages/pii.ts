@@ -25,7 +25,7 @@ const Options = z.strictObject({
   placeholders: z
     .strictObject(Object.fromEntries(PII_KINDS.map((k) => [k, z.string().optional()])) as Record<PiiKind, z.ZodOptional<z.ZodString>>)
     .default({})
-    .describe("Replacement text per kind; defaults: <EMAIL>, <IP_ADDRESS>, <PHONE>, <CREDIT_CARD>, <IBAN>"),
+    .describe("Replacement text per kind; defaults: `<EMAIL>`, `<IP_ADDRESS>`, `<PHONE>`, `<CREDIT_CARD>`, `<IBAN>`"),
   nonPublicIps: z
     .boolean()
     .default(false)
