@@ -34,6 +34,7 @@ export function isWordAt(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
   if (c < 0xd800 || c > 0xdfff) return (wordTable ??= buildWordTable())[c] === 1;
   const cp = text.codePointAt(c >= 0xdc00 && i > 0 ? i - 1 : i) as number;
+  if (cp >= 0x1f000 && cp <= 0x1fbff) return false; // emoji and pictographs: the common case, no regex
   return cp > 0xffff && !isUnspaced(cp) && astralWord.test(String.fromCodePoint(cp));
 }
 
