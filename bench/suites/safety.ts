@@ -197,6 +197,21 @@ const suite: Suite = {
     console.log("matcher, English LDNOOBW list (403 entries), 1 MB of the sample's text, lower-cased, MB per CPU-s:");
     for (const [name, [mbps, n]] of rows) console.log(`  ${name.padEnd(42)} ${mbps.toFixed(2).padStart(8)}  (${n} matches)`);
     results.matchers = Object.fromEntries(rows.map(([k, [v]]) => [k, v]));
+    // an adversarial list for a backtracking engine: a…ab for 1–200 a's, over 100 KB of `a` (no match)
+    const advList = Array.from({ length: 200 }, (_, k) => `${"a".repeat(k + 1)}b`);
+    const advText = "a".repeat(100_000);
+    const advAc = new AhoCorasick(advList);
+    const advRe = new RegExp(advList.join("|"), "g");
+    const acRate = timeIt(advText, (t) => {
+      let n = 0;
+      advAc.scan(t, () => {
+        n++;
+      });
+      return n;
+    });
+    const reRate = timeIt(advText, (t) => (t.match(advRe) ?? []).length);
+    console.log(`  adversarial list (a…ab, 200 entries) on 100 KB of a: own ${acRate[0].toFixed(2)} MB per CPU-s, V8 alternation ${reRate[0].toFixed(4)} MB per CPU-s`);
+    results.adversarialList = { own: acRate[0], v8: reRate[0] };
 
     // --- accuracy on the sample's labels
     const byKind = (kind: string) => sample.filter((r) => r.kind === kind);

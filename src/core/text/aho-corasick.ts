@@ -50,9 +50,16 @@ export class AhoCorasick {
   private readonly sameNext: Int32Array;
   /** 1 where a state has an output (its own pattern or one on its failure chain). */
   private readonly hit: Uint8Array;
+  /** For `scanMarked`: class | word bit (0x8000) per BMP code unit, built on first use. */
+  private marked: { readonly words: WordClasses; readonly table: Uint16Array } | undefined;
 
-  /** `maxTableCells`: above this many transition-table cells the sparse form is used (default 8 Mi). */
-  constructor(patterns: readonly string[], options: { readonly maxTableCells?: number } = {}) {
+  /**
+   * `maxTableCells`: above this many transition-table cells the sparse form is used (default 8 Mi).
+   * `foldCase`: text code units whose `toLowerCase()` is one code unit of a pattern share its class,
+   * so upper-case text matches lower-case patterns without lower-casing the text (write the
+   * patterns in lower case).
+   */
+  constructor(patterns: readonly string[], options: { readonly maxTableCells?: number; readonly foldCase?: boolean } = {}) {
     this.patterns = patterns;
     // alphabet: every code unit used by a pattern gets a class ≥ 1
     const classOf = new Uint16Array(65536);
@@ -65,6 +72,13 @@ export class AhoCorasick {
       for (let i = 0; i < p.length; i++) {
         const c = p.charCodeAt(i);
         if (classOf[c] === 0) classOf[c] = classes++;
+      }
+    }
+    if (options.foldCase) {
+      for (let u = 0; u < 65536; u++) {
+        if (classOf[u] !== 0 || (u >= 0xd800 && u <= 0xdfff)) continue;
+        const lower = String.fromCharCode(u).toLowerCase();
+        if (lower.length === 1 && lower.charCodeAt(0) !== u) classOf[u] = classOf[lower.charCodeAt(0)] as number;
       }
     }
     this.classOf = classOf;
@@ -217,11 +231,18 @@ export class AhoCorasick {
     const bmp = words.bmp;
     let s = 0;
     let inWord = false;
-    if (dense) {
-      // the hot loop: every transition inlined
+    if (dense && shift <= 15) {
+      // the hot loop: one table read gives the class and the word bit; every transition inlined
+      if (this.marked?.words !== words) {
+        const table = new Uint16Array(65536);
+        for (let c = 0; c < 65536; c++) table[c] = (c === 0xfdd0 || c === 0xfdd1 ? 0 : (classOf[c] as number)) | (bmp[c] === 1 ? 0x8000 : 0);
+        this.marked = { words, table };
+      }
+      const table = this.marked.table;
       for (let i = 0; i < text.length; i++) {
         const c = text.charCodeAt(i);
-        const w: boolean = c < 0xd800 || c > 0xdfff ? bmp[c] === 1 : c <= 0xdbff ? words.astral(text, i) : inWord;
+        const v = table[c] as number;
+        const w: boolean = c < 0xd800 || c > 0xdfff ? v >= 0x8000 : c <= 0xdbff ? words.astral(text, i) : inWord;
         if (w !== inWord) {
           inWord = w;
           if (w) s = delta[(s << shift) + startCls] as number;
@@ -230,7 +251,7 @@ export class AhoCorasick {
             if (hit[s] === 1 && !report(s, i)) return;
           }
         }
-        s = delta[(s << shift) + (c === 0xfdd0 || c === 0xfdd1 ? 0 : (classOf[c] as number))] as number;
+        s = delta[(s << shift) + (v & 0x7fff)] as number;
         if (hit[s] === 1 && !report(s, i + 1)) return;
       }
     } else {

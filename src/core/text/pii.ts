@@ -398,17 +398,20 @@ function phoneAt(text: string, i: number): number {
 
 // ---------------------------------------------------------------- IBAN
 
-const IBAN_LENGTHS: ReadonlyMap<string, number> = new Map(
-  Object.entries(countrySpecs as Record<string, { chars?: number }>).flatMap(([cc, spec]) => (spec.chars ? [[cc, spec.chars] as [string, number]] : [])),
-);
+/** IBAN length by country code, indexed by (first letter - A) * 26 + (second letter - A); 0 where none. */
+const IBAN_LENGTHS = new Uint8Array(26 * 26);
+for (const [cc, spec] of Object.entries(countrySpecs as Record<string, { chars?: number }>)) {
+  if (spec.chars && /^[A-Z]{2}$/.test(cc)) IBAN_LENGTHS[(cc.charCodeAt(0) - 0x41) * 26 + (cc.charCodeAt(1) - 0x41)] = spec.chars;
+}
 
-/** ISO 7064 mod 97-10 over an IBAN in electronic form (country code and check digits moved to the end). */
-function ibanMod97(compact: string): number {
+const ibanBuffer = new Uint16Array(34);
+
+/** ISO 7064 mod 97-10 of the first `n` characters of `ibanBuffer` in electronic order (country code and check digits moved to the end). */
+function ibanMod97(n: number): number {
   let r = 0;
-  for (let k = 0; k < compact.length; k++) {
-    const ch = compact.charCodeAt((k + 4) % compact.length);
-    if (isDigit(ch)) r = (r * 10 + (ch - 0x30)) % 97;
-    else r = (r * 100 + (ch - 0x41 + 10)) % 97;
+  for (let k = 0; k < n; k++) {
+    const ch = ibanBuffer[(k + 4) % n] as number;
+    r = ch <= 0x39 ? (r * 10 + (ch - 0x30)) % 97 : (r * 100 + (ch - 0x41 + 10)) % 97;
   }
   return r;
 }
@@ -416,22 +419,22 @@ function ibanMod97(compact: string): number {
 function ibanAt(text: string, i: number): number {
   // CC + 2 check digits, then letters/digits, compact or in groups split by single spaces, up to the country's length
   if (!isUpper(text.charCodeAt(i + 1)) || !isDigit(text.charCodeAt(i + 2)) || !isDigit(text.charCodeAt(i + 3))) return -1;
-  const length = IBAN_LENGTHS.get(text.slice(i, i + 2));
-  if (length === undefined) return -1;
-  let compact = "";
+  const length = IBAN_LENGTHS[(text.charCodeAt(i) - 0x41) * 26 + (text.charCodeAt(i + 1) - 0x41)] as number;
+  if (length === 0) return -1;
+  let n = 0;
   let p = i;
-  while (compact.length < length && p < text.length) {
+  while (n < length && p < text.length) {
     const c = text.charCodeAt(p);
     if (isDigit(c) || isUpper(c)) {
-      compact += text[p];
+      ibanBuffer[n++] = c;
       p++;
     } else if (c === 0x20 && p > i && (isDigit(text.charCodeAt(p + 1)) || isUpper(text.charCodeAt(p + 1))) && text.charCodeAt(p - 1) !== 0x20) p++;
     else break;
   }
-  if (compact.length !== length) return -1;
-  if (p < text.length && (isWordChar(text.charCodeAt(p)))) return -1;
-  if (ibanMod97(compact) !== 1) return -1;
-  return isValidIBAN(compact) ? p : -1;
+  if (n !== length) return -1;
+  if (p < text.length && isWordChar(text.charCodeAt(p))) return -1;
+  if (ibanMod97(n) !== 1) return -1;
+  return isValidIBAN(String.fromCharCode(...ibanBuffer.subarray(0, n))) ? p : -1;
 }
 
 // ---------------------------------------------------------------- scanner

@@ -4,8 +4,9 @@
  * script must not be glued to another such character there, so "ass" does not match
  * "assessment" nor "Sussex"; entries that start or end with a character of a script written
  * without spaces (Han, Kana, Thai…) match there as substrings, as C4 does for ja, zh and th.
- * Entries and text are compared after `toLowerCase()` (and entries after NFC; run `normalize`
- * first so the text is NFC too).
+ * Comparison ignores case: entries are lower-cased, and a text character matches when its
+ * `toLowerCase()` is that one character (so "İ", whose lower case is two code units, does not
+ * fold). Entries are NFC; run `normalize` first so the text is NFC too.
  */
 import { AhoCorasick, WORD_END, WORD_START } from "./aho-corasick.js";
 import { WORD_CLASSES, isWordAt } from "./scripts.js";
@@ -59,7 +60,7 @@ export class WordListMatcher {
       if (n !== "") unique.add(n);
     }
     this.entries = [...unique];
-    this.automaton = new AhoCorasick(this.entries.map(markEntry));
+    this.automaton = new AhoCorasick(this.entries.map(markEntry), { foldCase: true });
     this.lengths = Int32Array.from(this.entries, (e) => e.length);
   }
 
@@ -67,30 +68,28 @@ export class WordListMatcher {
     return this.entries.length;
   }
 
-  /** The first entry found in `text` (by end offset), or undefined. Lower-cases the text itself. */
+  /** The first entry found in `text` (by end offset), or undefined. */
   first(text: string): string | undefined {
     if (this.entries.length === 0) return undefined;
-    const lowered = text.toLowerCase();
     let found: string | undefined;
-    this.automaton.scanMarked(lowered, WORD_CLASSES, (p) => {
+    this.automaton.scanMarked(text, WORD_CLASSES, (p) => {
       found = this.entries[p];
       return false;
     });
     return found;
   }
 
-  /** Every occurrence in `text`. Lower-cases the text itself. */
+  /** Every occurrence in `text`. */
   find(text: string): ListHits {
     const words = new Map<string, number>();
     let total = 0;
     if (this.entries.length === 0) return { total, spans: 0, chars: 0, words };
-    const lowered = text.toLowerCase();
     let covered: Uint8Array | undefined;
-    this.automaton.scanMarked(lowered, WORD_CLASSES, (p, end) => {
+    this.automaton.scanMarked(text, WORD_CLASSES, (p, end) => {
       const entry = this.entries[p] as string;
       words.set(entry, (words.get(entry) ?? 0) + 1);
       total++;
-      (covered ??= new Uint8Array(lowered.length)).fill(1, end - (this.lengths[p] as number), end);
+      (covered ??= new Uint8Array(text.length)).fill(1, end - (this.lengths[p] as number), end);
       return true;
     });
     let spans = 0;
