@@ -242,7 +242,8 @@ export class AhoCorasick {
       for (let i = 0; i < text.length; i++) {
         const c = text.charCodeAt(i);
         const v = table[c] as number;
-        const w: boolean = c < 0xd800 || c > 0xdfff ? v >= 0x8000 : c <= 0xdbff ? words.astral(text, i) : inWord;
+        // surrogates: emoji (U+1F000–1FBFF, high surrogates D83C–D83E) are never word characters
+        const w: boolean = c < 0xd800 || c > 0xdfff ? v >= 0x8000 : c <= 0xdbff ? (c >= 0xd83c && c <= 0xd83e ? false : words.astral(text, i)) : inWord;
         if (w !== inWord) {
           inWord = w;
           if (w) s = delta[(s << shift) + startCls] as number;

@@ -439,6 +439,14 @@ function ibanAt(text: string, i: number): number {
 
 // ---------------------------------------------------------------- scanner
 
+/** A national number may open with an area code in parentheses: 2–5 digits, e.g. "(030)", "(202)". */
+function parenArea(text: string, i: number): boolean {
+  let q = i + 1;
+  while (q < text.length && q - i <= 6 && isDigit(text.charCodeAt(q))) q++;
+  const n = q - i - 1;
+  return n >= 2 && n <= 5 && text.charCodeAt(q) === 0x29;
+}
+
 /** Whether a number may start at `i`: not glued to a word, not the tail of a longer number (`1.5`, `2024-01`, `#12`). */
 function numberStart(text: string, i: number): boolean {
   if (i === 0) return true;
@@ -484,8 +492,11 @@ export function findPii(text: string, kinds: ReadonlySet<PiiKind> = new Set(PII_
   const wantDigits = wantCard || wantIpv4 || wantPhone;
   // candidate starts, found by V8's native scanner: a digit, `+`, `(`, or `CCdd` (IBAN); fixed-length alternatives only
   const candidates = wantIban ? /[0-9+(]|[A-Z]{2}[0-9]{2}/g : /[0-9+(]/g;
-  for (let m = candidates.exec(text); m !== null; m = candidates.exec(text)) {
-    let i = m.index;
+  // `test` (not `exec`) allocates nothing; the start is recovered from where the match ended
+  for (let from = 0; candidates.test(text); from = candidates.lastIndex) {
+    const stop = candidates.lastIndex;
+    let i = stop - 1;
+    if (wantIban && stop - 4 >= from && isDigit(text.charCodeAt(stop - 1)) && isDigit(text.charCodeAt(stop - 2)) && isUpper(text.charCodeAt(stop - 3)) && isUpper(text.charCodeAt(stop - 4))) i = stop - 4;
     const j = skipTaken(i);
     if (j !== i) {
       candidates.lastIndex = j;
@@ -518,7 +529,7 @@ export function findPii(text: string, kinds: ReadonlySet<PiiKind> = new Set(PII_
           end = phoneAt(text, i);
           kind = "phone";
         }
-      } else if (wantPhone && (c === 0x2b || isDigit(text.charCodeAt(i + 1)))) {
+      } else if (wantPhone && (c === 0x2b ? isDigit(text.charCodeAt(i + 1)) : parenArea(text, i))) {
         end = phoneAt(text, i);
         kind = "phone";
       }
