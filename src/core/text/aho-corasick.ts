@@ -39,7 +39,7 @@ export class AhoCorasick {
   private readonly classOf: Uint16Array;
   private readonly shift: number;
   /** Dense: transition table indexed by (state << shift) + class. */
-  private readonly delta: Int32Array;
+  private readonly delta: Uint16Array | Int32Array;
   /** Sparse: children per state, keyed by class; and the failure link of each state. */
   private readonly children: Map<number, number>[];
   private readonly fail: Int32Array;
@@ -110,11 +110,22 @@ export class AhoCorasick {
         sameNext[last] = index;
       }
     });
+    // renumber the states breadth first: the shallow states, where a scan spends most of its
+    // time, get the first rows of the transition table (better cache locality)
     const n = children.length;
+    const bfs: number[] = [0];
+    for (let head = 0; head < bfs.length; head++) for (const t of (children[bfs[head] as number] as Map<number, number>).values()) bfs.push(t);
+    const newId = new Int32Array(n);
+    bfs.forEach((old, id) => {
+      newId[old] = id;
+    });
+    const renumbered: Map<number, number>[] = bfs.map((old) => new Map([...(children[old] as Map<number, number>)].map(([cls, t]) => [cls, newId[t] as number])));
     this.stateCount = n;
-    this.children = children;
-    this.out = Int32Array.from(outList);
+    this.children = renumbered;
+    this.out = Int32Array.from(bfs, (old) => outList[old] as number);
     this.sameNext = sameNext;
+    children.length = 0;
+    children.push(...renumbered);
 
     // failure links and output links, breadth first
     const fail = new Int32Array(n);
@@ -145,7 +156,8 @@ export class AhoCorasick {
     while (1 << shift < classes) shift++;
     this.shift = shift;
     this.dense = n * (1 << shift) <= (options.maxTableCells ?? DENSE_LIMIT);
-    this.delta = new Int32Array(this.dense ? n << shift : 0);
+    // 2 bytes a cell while state numbers fit, halving the table
+    this.delta = n <= 0xffff ? new Uint16Array(this.dense ? n << shift : 0) : new Int32Array(this.dense ? n << shift : 0);
     if (this.dense) {
       const delta = this.delta;
       for (const s of order) {
