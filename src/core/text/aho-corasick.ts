@@ -243,30 +243,18 @@ export class AhoCorasick {
     const bmp = words.bmp;
     let s = 0;
     let inWord = false;
-    if (dense && shift <= 15) {
-      // the hot loop: one table read gives the class and the word bit; every transition inlined
+    if (dense && shift <= 14 && delta instanceof Uint16Array) {
+      // one table read gives the class, the word bit (0x8000) and a surrogate flag (0x4000)
       if (this.marked?.words !== words) {
         const table = new Uint16Array(65536);
-        for (let c = 0; c < 65536; c++) table[c] = (c === 0xfdd0 || c === 0xfdd1 ? 0 : (classOf[c] as number)) | (bmp[c] === 1 ? 0x8000 : 0);
+        for (let c = 0; c < 65536; c++) {
+          const surrogate = c >= 0xd800 && c <= 0xdfff ? 0x4000 : 0;
+          table[c] = (c === 0xfdd0 || c === 0xfdd1 ? 0 : (classOf[c] as number)) | (bmp[c] === 1 ? 0x8000 : 0) | surrogate;
+        }
         this.marked = { words, table };
       }
-      const table = this.marked.table;
-      for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        const v = table[c] as number;
-        // surrogates: emoji (U+1F000–1FBFF, high surrogates D83C–D83E) are never word characters
-        const w: boolean = c < 0xd800 || c > 0xdfff ? v >= 0x8000 : c <= 0xdbff ? (c >= 0xd83c && c <= 0xd83e ? false : words.astral(text, i)) : inWord;
-        if (w !== inWord) {
-          inWord = w;
-          if (w) s = delta[(s << shift) + startCls] as number;
-          else {
-            s = delta[(s << shift) + endCls] as number;
-            if (hit[s] === 1 && !report(s, i)) return;
-          }
-        }
-        s = delta[(s << shift) + (v & 0x7fff)] as number;
-        if (hit[s] === 1 && !report(s, i + 1)) return;
-      }
+      scanDense16(text, this.marked.table, delta, hit, shift, startCls, endCls, words, report);
+      return;
     } else {
       for (let i = 0; i < text.length; i++) {
         const c = text.charCodeAt(i);
@@ -287,5 +275,47 @@ export class AhoCorasick {
       s = step(s, endCls);
       if (hit[s] === 1) report(s, text.length);
     }
+  }
+}
+
+/**
+ * The hot loop of `scanMarked` for the common case (dense table with 16-bit states), kept in its
+ * own function so that V8 sees one array type at every access.
+ */
+function scanDense16(
+  text: string,
+  table: Uint16Array,
+  delta: Uint16Array,
+  hit: Uint8Array,
+  shift: number,
+  startCls: number,
+  endCls: number,
+  words: WordClasses,
+  report: (state: number, end: number) => boolean,
+): void {
+  let s = 0;
+  let inWord = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const v = table[c] as number;
+    let w = v >>> 15;
+    if ((v & 0x4000) !== 0) {
+      // surrogates: a high one decides for its pair (emoji, U+1F000–1FBFF, are never word characters); a low one continues it
+      w = c <= 0xdbff ? (c >= 0xd83c && c <= 0xd83e ? 0 : words.astral(text, i) ? 1 : 0) : inWord;
+    }
+    if (w !== inWord) {
+      inWord = w;
+      if (w === 1) s = delta[(s << shift) + startCls] as number;
+      else {
+        s = delta[(s << shift) + endCls] as number;
+        if (hit[s] === 1 && !report(s, i)) return;
+      }
+    }
+    s = delta[(s << shift) + (v & 0x3fff)] as number;
+    if (hit[s] === 1 && !report(s, i + 1)) return;
+  }
+  if (inWord === 1) {
+    s = delta[(s << shift) + endCls] as number;
+    if (hit[s] === 1) report(s, text.length);
   }
 }
