@@ -85,6 +85,22 @@ const Options = z.strictObject({
   maxLedgerWords: z.number().int().min(1).default(20).describe("At most this many distinct matched entries are written to a ledger row (the most frequent)"),
 });
 
+/**
+ * Automata shared by every stage instance of a thread that uses the same word list (a worker
+ * builds each list once, however many stages or runs use it); at most 64 lists are kept.
+ */
+const SHARED = new Map<string, WordListMatcher>();
+function sharedMatcher(words: readonly string[]): WordListMatcher {
+  const key = words.join("\n");
+  let m = SHARED.get(key);
+  if (m === undefined) {
+    m = new WordListMatcher(words);
+    if (SHARED.size >= 64) SHARED.delete(SHARED.keys().next().value as string);
+    SHARED.set(key, m);
+  }
+  return m;
+}
+
 type BuiltinLists = Readonly<Record<string, readonly string[]>>;
 let builtinLists: BuiltinLists | undefined;
 
@@ -134,7 +150,7 @@ export const badwords = defineFilter({
       if (m === undefined) {
         const allowed = allowFor(keys);
         const words = [...keys.flatMap((k) => sources.get(k) ?? []), ...everywhere].filter((w) => !allowed.has(normalizeEntry(w)));
-        m = new WordListMatcher(words);
+        m = sharedMatcher(words);
         matchers.set(id, m);
       }
       return m;

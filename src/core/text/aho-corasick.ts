@@ -17,6 +17,25 @@
 /** Above this many table cells (4 bytes each), the sparse representation is used. */
 const DENSE_LIMIT = 1 << 23;
 
+let uppers: Map<number, number[]> | undefined;
+
+/** For each code unit, the other code units whose `toLowerCase()` is it (built once per thread). */
+function upperVariants(): Map<number, number[]> {
+  if (uppers) return uppers;
+  const map = new Map<number, number[]>();
+  for (let u = 0; u < 65536; u++) {
+    if (u >= 0xd800 && u <= 0xdfff) continue;
+    const lower = String.fromCharCode(u).toLowerCase();
+    if (lower.length !== 1 || lower.charCodeAt(0) === u) continue;
+    const l = lower.charCodeAt(0);
+    const list = map.get(l);
+    if (list) list.push(u);
+    else map.set(l, [u]);
+  }
+  uppers = map;
+  return map;
+}
+
 /** Virtual symbols for `scanMarked`: a word starts here / a word ended here. */
 export const WORD_START = "\uFDD0";
 export const WORD_END = "\uFDD1";
@@ -75,10 +94,11 @@ export class AhoCorasick {
       }
     }
     if (options.foldCase) {
-      for (let u = 0; u < 65536; u++) {
-        if (classOf[u] !== 0 || (u >= 0xd800 && u <= 0xdfff)) continue;
-        const lower = String.fromCharCode(u).toLowerCase();
-        if (lower.length === 1 && lower.charCodeAt(0) !== u) classOf[u] = classOf[lower.charCodeAt(0)] as number;
+      const folds = upperVariants();
+      for (let c = 0; c < 65536; c++) {
+        const cls = classOf[c] as number;
+        if (cls === 0 || c === 0xfdd0 || c === 0xfdd1) continue;
+        for (const u of folds.get(c) ?? []) if (classOf[u] === 0) classOf[u] = cls;
       }
     }
     this.classOf = classOf;
@@ -160,14 +180,12 @@ export class AhoCorasick {
     this.delta = n <= 0xffff ? new Uint16Array(this.dense ? n << shift : 0) : new Int32Array(this.dense ? n << shift : 0);
     if (this.dense) {
       const delta = this.delta;
+      const width = 1 << shift;
       for (const s of order) {
         const row = s << shift;
-        const f = (fail[s] as number) << shift;
-        for (let cls = 0; cls < 1 << shift; cls++) {
-          const t = (children[s] as Map<number, number>).get(cls);
-          // the root's missing transitions loop to the root; others copy their failure state's row
-          delta[row + cls] = t !== undefined ? t : s === 0 ? 0 : (delta[f + cls] as number);
-        }
+        // the root's missing transitions loop to the root (zeros); others copy their failure state's row
+        if (s !== 0) delta.copyWithin(row, (fail[s] as number) << shift, ((fail[s] as number) << shift) + width);
+        for (const [cls, t] of children[s] as Map<number, number>) delta[row + cls] = t;
       }
     }
   }
