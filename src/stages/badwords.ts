@@ -3,7 +3,8 @@
  * Naughty, Obscene, and Otherwise Bad Words", 28 languages, CC-BY-4.0, via the npm package
  * `naughty-words`), the rule C4 applies (Raffel et al. 2020, §2.2; mC4 per language, Xue et al.
  * 2021), or a softer rule. The list is chosen by the document's language tag; documents without a
- * tag, or whose language has no list, use the `fallback` list (counted in stats).
+ * tag use the `fallback` list; documents in a language without a list are kept unjudged (or, with
+ * `unlisted: fallback`, judged by the fallback list); both are counted in stats.
  *
  * Codes: `badwords` (C4 rule: any listed word), `badwords_ratio` (soft rule: listed words above
  * `maxRatio`). The ledger gets the matched list entries and their counts, never the text.
@@ -69,7 +70,11 @@ const Options = z.strictObject({
     .min(1)
     .nullable()
     .default("en")
-    .describe("List used for documents without a language tag or whose language has no list (C4 used English only); null keeps them unjudged"),
+    .describe("List used for documents without a language tag (or tagged `und`), and for languages without a list when `unlisted: fallback` (C4 used English only); null keeps them unjudged"),
+  unlisted: z
+    .enum(["keep", "fallback"])
+    .default("keep")
+    .describe("Documents tagged with a language that has no list: keep them unjudged (counted as no_list/<lang>), or judge them with the fallback list (which misfires: English `cum` is Romanian for `how`)"),
   builtin: z.boolean().default(true).describe("Use the LDNOOBW lists of `naughty-words`; false uses only `files`"),
   files: ListMap.default({}).describe("Your own list files (one entry per line, `#` comments) by language tag; `*` adds a file to every language's list"),
   allow: ListMap.default(DEFAULT_ALLOW).describe("Entries removed from the lists, by language tag (`*`: all); the default is datatrove's allowlist of common Japanese and Chinese subwords"),
@@ -161,7 +166,7 @@ export const badwords = defineFilter({
     return (doc, ctx) => {
       const tag = getField(doc.meta, o.langField);
       let keys: string[];
-      if (typeof tag !== "string" || tag.trim() === "") {
+      if (typeof tag !== "string" || tag.trim() === "" || tag === "und") {
         ctx.count("no_lang_tag");
         keys = fallbackKeys;
       } else {
@@ -174,7 +179,9 @@ export const badwords = defineFilter({
         if (keys.length === 0) {
           ctx.count("no_list");
           ctx.count(`no_list/${tag}`);
-          keys = fallbackKeys;
+          // `*` files still apply to every language
+          if (o.unlisted === "fallback") keys = fallbackKeys;
+          else if (everywhere.length === 0) return undefined;
         }
       }
       const listName = keys.length > 0 ? keys.join("+") : "*";

@@ -128,9 +128,21 @@ describe("badwords: ledger, fallback and stats", () => {
     expect(out.drops[0]?.removal.detail).toEqual({ list: "en", words: { ass: 2 } });
   });
 
-  it("uses the fallback for untagged documents and languages without a list, and counts both", async () => {
-    const docs = [doc("fuck", {}, "untagged"), doc("fuck", { lang: "vi" }, "vi"), doc("fuck", { lang: "vi" }, "vi2"), doc("merde", { lang: "fr" }, "fr")];
+  it("keeps documents in a language without a list unjudged by default, and counts them", async () => {
+    const docs = [doc("fuck", {}, "untagged"), doc("fuck", { lang: "und" }, "und"), doc("Cum se face asta?", { lang: "ro" }, "ro"), doc("merde", { lang: "fr" }, "fr")];
     const out = await runStage(def, {}, docs);
+    expect(out.drops.map((d) => [d.id, d.removal.detail?.list])).toEqual([
+      ["untagged", "en"],
+      ["und", "en"],
+      ["fr", "fr"],
+    ]);
+    expect(out.kept.map((d) => d.id)).toEqual(["ro"]);
+    expect(out.counters).toEqual({ no_lang_tag: 2, no_list: 1, "no_list/ro": 1, "list/en": 2, "list/fr": 1, flagged: 3 });
+  });
+
+  it("uses the fallback for untagged documents and, with unlisted: fallback, languages without a list", async () => {
+    const docs = [doc("fuck", {}, "untagged"), doc("fuck", { lang: "vi" }, "vi"), doc("fuck", { lang: "vi" }, "vi2"), doc("merde", { lang: "fr" }, "fr")];
+    const out = await runStage(def, { unlisted: "fallback" }, docs);
     expect(out.drops.map((d) => [d.id, d.removal.detail?.list])).toEqual([
       ["untagged", "en"],
       ["vi", "en"],
@@ -141,7 +153,7 @@ describe("badwords: ledger, fallback and stats", () => {
   });
 
   it("fallback null keeps documents it cannot judge", async () => {
-    const out = await runStage(def, { fallback: null }, [doc("fuck", {}, "a"), doc("fuck", { lang: "vi" }, "b")]);
+    const out = await runStage(def, { fallback: null, unlisted: "fallback" }, [doc("fuck", {}, "a"), doc("fuck", { lang: "vi" }, "b")]);
     expect(out.kept.map((d) => d.id)).toEqual(["a", "b"]);
     expect(out.counters).toEqual({ no_lang_tag: 1, no_list: 1, "no_list/vi": 1 });
   });
