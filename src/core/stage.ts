@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Doc } from "./doc.js";
+import type { StageReplay } from "./replay.js";
 
 /** JSON-serialisable values, as they appear in the ledger. */
 export type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
@@ -34,6 +35,20 @@ export interface Logger {
   warn(message: string): void;
 }
 
+/**
+ * Where a replayable stage reports what it measured, when the run records signals
+ * (`output.signals: true`). The stage then measures every signal of its rules for every document it
+ * judges (not only until the first rule fires), and calls `record` before it drops or yields it.
+ */
+export interface SignalRecorder {
+  /**
+   * Records the signals of `doc`. A map-filter passes `next`, the document it would have yielded
+   * had it kept `doc`, so that a removed document can go on through the later stages "in shadow"
+   * (measured, never counted or written); a filter's `doc` goes on as it is.
+   */
+  record(doc: Doc, signals: Readonly<Record<string, Json>>, next?: Doc): void;
+}
+
 /** What a stage may do while processing a shard. */
 export interface StageContext {
   readonly stageId: string;
@@ -57,6 +72,8 @@ export interface StageContext {
   /** Opens a file relative to the run folder that is committed atomically with the shard. */
   openFile(relativePath: string): Promise<ShardFile>;
   readonly log: Logger;
+  /** Present when the run records signals and the stage is replayable (it has `replay`). */
+  readonly signals?: SignalRecorder;
 }
 
 /** A built, configured stage: consumes a stream of docs and yields the kept (possibly changed) docs. */
@@ -69,6 +86,13 @@ export interface Stage {
   run(docs: AsyncIterable<Doc>, ctx: StageContext): AsyncIterable<Doc>;
   /** Present on stages that need a corpus-wide computation before they can run (dedup, decontamination). */
   readonly barrier?: Barrier;
+  /**
+   * Present on filters whose decisions are rules over measured signals: `refinery what-if` replays
+   * them under other thresholds, the report draws their signals. Such a stage must process one
+   * document at a time, in order (every per-document stage does), and record its signals through
+   * `ctx.signals` when that is set.
+   */
+  readonly replay?: StageReplay;
   /** Facts about what the stage wrote (files, totals, tool versions), for `manifest.json`; called when the run ends. */
   describe?(ctx: StepContext): Promise<Record<string, Json>>;
 }

@@ -17,6 +17,9 @@ export const layout = {
   shardStats: (pass: number, shard: number) => join("stats", `p${pass}-${pad(shard)}.json`),
   ledger: (pass: number, shard: number, ext: string) => join("ledger", `p${pass}-${pad(shard)}${ext}`),
   removed: (stage: string, shard: number, ext: string) => join("removed", stage, `${pad(shard)}${ext}`),
+  /** What a filter measured and decided about each document it judged (`output.signals`). */
+  signals: (stage: string, shard: number, ext: string) => join("signals", stage, `${pad(shard)}${ext}`),
+  report: "report.html",
   output: "output",
   pass: (pass: number) => join("passes", `p${pass}`),
   work: (stageId: string) => join("work", stageId),

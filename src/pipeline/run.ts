@@ -65,7 +65,7 @@ export interface PreparedRun {
   readonly started: number;
 }
 
-const RUN_ITEMS = ["output", "ledger", "removed", "stats", "passes", "work", "state", "logs", "tokens", layout.manifest, layout.stats, layout.timings, "report.html"];
+const RUN_ITEMS = ["output", "ledger", "removed", "signals", "stats", "passes", "work", "state", "logs", "tokens", layout.manifest, layout.stats, layout.timings, layout.report];
 
 /** Loads and compiles a pipeline file with the run's registry (built-in stages plus stage modules). */
 async function compileFile(path: string, options: RunOptions): Promise<{ pipeline: CompiledPipeline; text: string }> {
@@ -173,8 +173,9 @@ async function prepareRun(pipeline: CompiledPipeline, pipelineText: string, opti
 
 /** What determines a run's outputs; a run folder only resumes a run with the same identity. */
 function runIdentity(pipeline: CompiledPipeline, inputs: readonly string[]): string {
-  const { failFast: _failFast, executor: _executor, ...config } = pipeline.config;
-  return createHash("sha256").update(JSON.stringify({ version, config, inputs })).digest("hex");
+  // the report is written from the results, so asking for it does not make another run
+  const { failFast: _failFast, executor: _executor, output: { report: _report, ...output }, ...config } = pipeline.config;
+  return createHash("sha256").update(JSON.stringify({ version, config: { ...config, output }, inputs })).digest("hex");
 }
 
 async function exists(path: string): Promise<boolean> {

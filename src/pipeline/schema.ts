@@ -49,6 +49,11 @@ export const OutputConfig = z.strictObject({
   shardSize: Size.default(512 * 1024 ** 2).describe("Roll output files over at about this much uncompressed data"),
   partitionBy: z.string().min(1).optional().describe("Metadata field whose value names a subfolder of output/ (e.g. lang)"),
   removed: z.boolean().default(false).describe("Also write removed documents under removed/<stage>/"),
+  signals: z
+    .boolean()
+    .default(false)
+    .describe("Record what every filter measured and decided, for every document it judged, under signals/<stage>/ (for `refinery what-if` and the report's distributions)"),
+  report: z.boolean().default(false).describe("Write report.html, the audit report, when the run ends"),
 });
 
 /** Slurm settings; used when the executor is `slurm` (a file may keep them and run locally too). */

@@ -12,6 +12,7 @@ import { type FileSink, RolloverWriter, ShardTxn } from "../io/shard-files.js";
 import type { CompiledPipeline, CompiledStage } from "./load.js";
 import { layout, pad, partitionName } from "./layout.js";
 import type { Job, PassPlan } from "./plan.js";
+import { SignalFlow, hasSignalRows } from "./signals.js";
 
 /** Everything a task needs; built once per worker. */
 export interface TaskEnv {
@@ -163,6 +164,17 @@ async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard
         sinks.push(sink);
       }
     }
+    // with signals on, every filter of the pass gets its signals/ file up front
+    let flow: SignalFlow | undefined;
+    if (out.signals) {
+      const signalSinks: (FileSink | undefined)[] = [];
+      for (const c of pass.stages) {
+        const sink = hasSignalRows(c.stage) ? await txn.open(layout.signals(c.stage.id, shard, ext), out.compression, out.level) : undefined;
+        if (sink) sinks.push(sink);
+        signalSinks.push(sink);
+      }
+      flow = new SignalFlow(pass.stages, signalSinks);
+    }
     const flush = async (): Promise<void> => {
       for (const sink of sinks) if (sink.pending >= FLUSH_AT) await sink.flush();
     };
@@ -250,15 +262,17 @@ async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard
       }
     }
     // `read.seen` counts records, good ones here and bad ones where they are reported
-    let stream: AsyncIterable<Doc> = tap(countRead(source), stageStats[0], read);
+    const entering = (i: number, docs: AsyncIterable<Doc>): AsyncIterable<Doc> => (flow ? flow.enter(i, docs) : docs);
+    let stream: AsyncIterable<Doc> = tap(entering(0, countRead(source)), stageStats[0], read);
     pass.stages.forEach((compiled, i) => {
       const stats = stageStats[i] as StageStats;
       const ctx = stageContext(env, compiled, stats, shard, txn, {
         record,
         removed: removedSinks.get(compiled.stage.id),
         failFast,
+        ...(flow ? { flow: { flow, index: i } } : {}),
       });
-      stream = tap(compiled.stage.run(stream, ctx), stageStats[i + 1], stats);
+      stream = tap(entering(i + 1, compiled.stage.run(stream, ctx)), stageStats[i + 1], stats);
     });
 
     // --- sink: output (last pass) or the next pass's input, plus the next barrier's observer
@@ -294,6 +308,7 @@ async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard
       progress();
     }
     if (observer) await observer.finish();
+    await flow?.close();
     await flush();
     if (env.onProgress) env.onProgress({ bytes: (inputFacts?.tally.bytes ?? 0) - progressBytes, docs: read.seen - progressDocs, kept: writtenDocs - progressKept });
 
@@ -344,9 +359,29 @@ interface ContextHooks {
   /** Where removed documents go, when exclusions are on. */
   removed: FileSink | undefined;
   failFast: boolean;
+  /** With `output.signals`: the shard's signal flow and this stage's place in the pass. */
+  flow?: { flow: SignalFlow; index: number };
 }
 
 function stageContext(env: TaskEnv, compiled: CompiledStage, stats: StageStats, shard: number, txn: ShardTxn, hooks: ContextHooks): StageContext {
+  const ctx = baseContext(env, compiled, stats, shard, txn, hooks);
+  if (!hooks.flow) return ctx;
+  const signals = hooks.flow.flow.attach(hooks.flow.index, ctx);
+  return {
+    ...ctx,
+    drop(doc: Doc, removal: Removal): void {
+      ctx.drop(doc, removal);
+      signals.dropped(doc, removal);
+    },
+    error(doc: Doc, cause: unknown): void {
+      ctx.error(doc, cause);
+      signals.errored(doc);
+    },
+    ...(signals.signals ? { signals: signals.signals } : {}),
+  };
+}
+
+function baseContext(env: TaskEnv, compiled: CompiledStage, stats: StageStats, shard: number, txn: ShardTxn, hooks: ContextHooks): StageContext {
   const { stage } = compiled;
   const declared = new Set(stage.codes);
   const ledgerRow = (doc: Doc, reason: string, extra: Record<string, unknown>): Record<string, unknown> => {

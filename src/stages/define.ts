@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Doc, Meta } from "../core/doc.js";
 import { withMeta } from "../core/doc.js";
+import type { StageReplay } from "../core/replay.js";
 import type { BuildEnv, Json, Removal, Stage, StageContext, StageDefinition, StageKind } from "../core/stage.js";
 
 /** A removal whose reason is one of the stage's declared codes (checked by the compiler). */
@@ -58,10 +59,14 @@ async function* perDocument(docs: AsyncIterable<Doc>, ctx: StageContext, fn: Per
   }
 }
 
-/** A filter: a pure check returning a `Drop` to remove the document, `undefined` to keep it. */
+/**
+ * A filter: a pure check returning a `Drop` to remove the document, `undefined` to keep it. A
+ * filter with `replay` records its signals through `ctx.signals` when the run asks for them.
+ */
 export function defineFilter<S extends z.ZodType, const Code extends string>(
   spec: Common<S, Code> & {
     create(options: z.output<S>, env: BuildEnv): (doc: Doc, ctx: StageContext) => Drop<NoInfer<Code>> | undefined;
+    readonly replay?: StageReplay;
   },
 ): StageDefinition {
   return defineStage({
@@ -69,7 +74,7 @@ export function defineFilter<S extends z.ZodType, const Code extends string>(
     kind: "filter",
     create(options, env) {
       const check = spec.create(options, env);
-      return { run: (docs, ctx) => perDocument(docs, ctx, check) };
+      return { run: (docs, ctx) => perDocument(docs, ctx, check), ...(spec.replay ? { replay: spec.replay } : {}) };
     },
   });
 }

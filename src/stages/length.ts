@@ -5,6 +5,7 @@
  * text without spaces (Chinese, Japanese, Thai); use character bounds for those.
  */
 import { z } from "zod";
+import { ruleReplay } from "../core/replay.js";
 import { countWhitespaceWords } from "../core/text/words.js";
 import { defineFilter, drop } from "./define.js";
 
@@ -22,10 +23,17 @@ export const length = defineFilter({
   summary: "Drop documents shorter or longer than character and word bounds",
   options: Options,
   codes: ["too_few_chars", "too_many_chars", "too_few_words", "too_many_words"],
+  replay: ruleReplay([
+    { code: "too_few_chars", signal: "chars", op: "<", option: "minChars" },
+    { code: "too_many_chars", signal: "chars", op: ">", option: "maxChars" },
+    { code: "too_few_words", signal: "words", op: "<", option: "minWords" },
+    { code: "too_many_words", signal: "words", op: ">", option: "maxWords" },
+  ]),
   create: ({ minChars, maxChars, minWords, maxWords }) => {
     const needWords = minWords !== null || maxWords !== null;
-    return (doc) => {
+    return (doc, ctx) => {
       const chars = doc.text.length;
+      ctx.signals?.record(doc, { chars, words: countWhitespaceWords(doc.text) });
       if (minChars !== null && chars < minChars) return drop("too_few_chars", chars, minChars);
       if (maxChars !== null && chars > maxChars) return drop("too_many_chars", chars, maxChars);
       if (!needWords) return undefined;

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { getField } from "../core/doc.js";
+import { ruleReplay } from "../core/replay.js";
 import { unitHash } from "../core/hash.js";
 import { defineFilter, drop } from "./define.js";
 
@@ -18,9 +19,11 @@ export const sample = defineFilter({
   summary: "Keep a seeded, order-independent fraction of documents",
   options: Options,
   codes: ["sampled_out"],
+  replay: ruleReplay([{ code: "sampled_out", signal: "hash", op: ">=", option: "fraction" }]),
   create: ({ fraction, key }) => (doc, ctx) => {
     const value = key === "id" ? doc.id : getField(doc.meta, key);
     const h = unitHash(typeof value === "string" ? value : JSON.stringify(value ?? null), ctx.seed);
+    ctx.signals?.record(doc, { hash: h });
     return h < fraction ? undefined : drop("sampled_out", Number(h.toFixed(6)), fraction);
   },
 });

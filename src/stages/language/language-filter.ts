@@ -15,6 +15,7 @@
 import { z } from "zod";
 import { getField } from "../../core/doc.js";
 import { UND, isDetectableCode, toLanguageCode } from "../../core/lang/codes.js";
+import type { StageReplay } from "../../core/replay.js";
 import { StageOptionError } from "../../core/stage.js";
 import { defineFilter, drop } from "../define.js";
 
@@ -33,37 +34,83 @@ const Options = z.strictObject({
     .describe("Metadata key the `language` stage wrote (its score is `<field>_score`)"),
 });
 
+type Options = z.output<typeof Options>;
+
+/** Each listed language's minimum score (`anyLanguage`: every language but `und`, at `minScore`). */
+interface Minimums {
+  readonly minimum: ReadonlyMap<string, number>;
+  readonly anyLanguage: boolean;
+  readonly allowed: readonly string[];
+}
+
+function minimumsOf(o: Pick<Options, "languages" | "minScore">): Minimums {
+  const entries: [string, number | null][] = o.languages === null ? [] : Array.isArray(o.languages) ? o.languages.map((l) => [l, null]) : Object.entries(o.languages);
+  const minimum = new Map<string, number>();
+  for (const [code, min] of entries) minimum.set(code, min ?? o.minScore);
+  return { minimum, anyLanguage: o.languages === null, allowed: [...minimum.keys()] };
+}
+
+type Verdict = { reason: "lang_missing" } | { reason: "lang_undetermined" | "lang_not_allowed"; lang: string } | { reason: "lang_score_too_low"; score: number | null; min: number } | undefined;
+
+/** The decision for a document with language `lang` (undefined: no tag) and score `score`. */
+function judge(m: Minimums, lang: string | undefined, score: number | null, minScore: number): Verdict {
+  if (lang === undefined) return { reason: "lang_missing" };
+  const min = m.minimum.get(lang) ?? (m.anyLanguage && lang !== UND ? minScore : undefined);
+  if (min === undefined) return { reason: lang === UND ? "lang_undetermined" : "lang_not_allowed", lang };
+  // `und` has score 0: listing it keeps undetermined documents whatever the minimum
+  if (lang !== UND && (score === null || score < min)) return { reason: "lang_score_too_low", score, min };
+  return undefined;
+}
+
+const minimumsCache = new WeakMap<object, Minimums>();
+
+/** Replays the filter over the recorded `lang` and `lang_score` (other languages, other minimums). */
+const replay: StageReplay = {
+  rules: [
+    { code: "lang_score_too_low", signal: "lang_score", op: "<", option: "minScore" },
+  ],
+  options: ["languages", "minScore"],
+  decide(signals, options) {
+    let m = minimumsCache.get(options);
+    if (m === undefined) {
+      m = minimumsOf(options as Options);
+      minimumsCache.set(options, m);
+    }
+    const lang = typeof signals.lang === "string" ? signals.lang : undefined;
+    const score = typeof signals.lang_score === "number" ? signals.lang_score : null;
+    return judge(m, lang, score, options.minScore as number)?.reason;
+  },
+};
+
 export const languageFilter = defineFilter({
   use: "language-filter",
   summary: "Keep documents in listed languages, each with a minimum score; the ledger records the detected language and score",
   options: Options,
   codes: ["lang_not_allowed", "lang_undetermined", "lang_score_too_low", "lang_missing"],
+  replay,
   create: (o) => {
-    const entries: [string, number | null][] = o.languages === null ? [] : Array.isArray(o.languages) ? o.languages.map((l) => [l, null]) : Object.entries(o.languages);
-    const minimum = new Map<string, number>();
-    entries.forEach(([code, min]) => {
-      const path = Array.isArray(o.languages) ? ["languages", minimum.size] : ["languages", code];
+    const listed = o.languages === null ? [] : Array.isArray(o.languages) ? o.languages : Object.keys(o.languages);
+    listed.forEach((code, index) => {
+      const path = Array.isArray(o.languages) ? ["languages", index] : ["languages", code];
       if (!isDetectableCode(code)) {
         const suggestion = toLanguageCode(code);
         const hint = suggestion !== undefined && suggestion !== code && isDetectableCode(suggestion) ? `; did you mean \`${suggestion}\`?` : "";
         throw new StageOptionError(path, `\`${code}\` is not a language code any detector writes${hint} (codes are ISO 639-1 where one exists, else 639-3; see docs/languages.md)`);
       }
-      minimum.set(code, min ?? o.minScore);
     });
-    const anyLanguage = o.languages === null;
-    const allowed = [...minimum.keys()];
+    const minimums = minimumsOf(o);
     const scoreField = `${o.field}_score`;
-    return (doc) => {
+    return (doc, ctx) => {
       const lang = getField(doc.meta, o.field);
       const raw = getField(doc.meta, scoreField);
       const score = typeof raw === "number" ? raw : null;
-      if (typeof lang !== "string") return { ...drop("lang_missing", null, o.field), detail: { detail: `no \`${o.field}\` tag: put a \`language\` stage before \`language-filter\`` } };
-      const detail = { lang_score: score, ...(o.field === "lang" ? {} : { [o.field]: lang }) };
-      const min = minimum.get(lang) ?? (anyLanguage && lang !== UND ? o.minScore : undefined);
-      if (min === undefined) return { ...drop(lang === UND ? "lang_undetermined" : "lang_not_allowed", lang, anyLanguage ? "any language" : allowed), detail };
-      // `und` has score 0: listing it keeps undetermined documents whatever the minimum
-      if (lang !== UND && (score === null || score < min)) return { ...drop("lang_score_too_low", score, min), detail };
-      return undefined;
+      ctx.signals?.record(doc, { lang: typeof lang === "string" ? lang : null, lang_score: score });
+      const verdict = judge(minimums, typeof lang === "string" ? lang : undefined, score, o.minScore);
+      if (verdict === undefined) return undefined;
+      if (verdict.reason === "lang_missing") return { ...drop("lang_missing", null, o.field), detail: { detail: `no \`${o.field}\` tag: put a \`language\` stage before \`language-filter\`` } };
+      const detail = { lang_score: score, ...(o.field === "lang" ? {} : { [o.field]: lang as string }) };
+      if (verdict.reason === "lang_score_too_low") return { ...drop("lang_score_too_low", verdict.score, verdict.min), detail };
+      return { ...drop(verdict.reason, verdict.lang, minimums.anyLanguage ? "any language" : minimums.allowed), detail };
     };
   },
 });

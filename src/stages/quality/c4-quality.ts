@@ -15,6 +15,7 @@
 import { z } from "zod";
 import type { Doc } from "../../core/doc.js";
 import { withMeta, withText } from "../../core/doc.js";
+import { type StageReplay, ruleFires } from "../../core/replay.js";
 import type { Json, Removal, StageContext } from "../../core/stage.js";
 import { analysisOf, presetWords, wordsOfPieces } from "../../core/text/analysis.js";
 import { codePointLength, isSpace } from "../../core/text/chars.js";
@@ -56,6 +57,36 @@ export const c4QualityRules = [
   { code: "too_few_sentences", signal: "sentences", op: "<", option: "minSentences" },
 ] as const satisfies readonly QualityRule<string, string, keyof Options>[];
 
+const paragraphRule = { code: "too_few_paragraphs", signal: "paragraphs", op: "<", option: "minParagraphs" } as const;
+const sentenceRule = { code: "too_few_sentences", signal: "sentences", op: "<", option: "minSentences" } as const;
+
+/**
+ * Replays the document rules over the signals `output.signals` records: paragraphs, sentences of
+ * the kept lines (all of them), the first line with "lorem ipsum" and with `{` (the earlier one
+ * names the reason, as the line-by-line check does), and the characters left.
+ */
+const replay: StageReplay = {
+  rules: [
+    paragraphRule,
+    { code: "lorem_ipsum", signal: "lorem_ipsum", op: "true", option: "loremIpsum" },
+    { code: "curly_bracket", signal: "curly_bracket", op: "true", option: "curlyBracket" },
+    sentenceRule,
+    { code: "no_text_left", signal: "kept_chars", op: "<", option: null, threshold: 1 },
+  ],
+  // not `mode`: tag mode leaves the text as it is, filter mode cleans it, and later stages measure that text
+  options: ["minParagraphs", "loremIpsum", "curlyBracket", "minSentences"],
+  decide(signals, o) {
+    if (o.mode === "tag") return undefined;
+    if (ruleFires(paragraphRule, signals, o)) return paragraphRule.code;
+    const lorem = o.loremIpsum === true && typeof signals.lorem_ipsum_line === "number" ? signals.lorem_ipsum_line : null;
+    const curly = o.curlyBracket === true && typeof signals.curly_bracket_line === "number" ? signals.curly_bracket_line : null;
+    if (lorem !== null && (curly === null || lorem <= curly)) return "lorem_ipsum";
+    if (curly !== null) return "curly_bracket";
+    if (ruleFires(sentenceRule, signals, o)) return sentenceRule.code;
+    return signals.kept_chars === 0 ? "no_text_left" : undefined;
+  },
+};
+
 /** Why a line was removed; each is a counter `lines_removed_<reason>`. */
 export type LineReason = "too_long_word" | "no_terminal_punct" | "too_few_words" | "javascript" | "policy";
 
@@ -70,6 +101,9 @@ interface Cleaned {
   docRule: "lorem_ipsum" | "curly_bracket" | undefined;
   loremIpsum: boolean;
   curlyBracket: boolean;
+  /** Index of the first line holding "lorem ipsum" / `{` that reached those checks, when one did. */
+  loremLine: number | null;
+  curlyLine: number | null;
   keptLines: number;
   /** Where each kept line was in the input text (for reusing its words), unless citations were cut from one. */
   pieces: { from: number; to: number }[] | undefined;
@@ -102,6 +136,8 @@ function clean(text: string, lines: readonly string[], lineStarts: readonly numb
   let docRule: Cleaned["docRule"];
   let loremIpsum = false;
   let curlyBracket = false;
+  let loremLine: number | null = null;
+  let curlyLine: number | null = null;
   let pieces: { from: number; to: number }[] | undefined = [];
   for (let li = 0; li < lines.length; li++) {
     const raw = lines[li] as string;
@@ -130,6 +166,7 @@ function clean(text: string, lines: readonly string[], lineStarts: readonly numb
     }
     if (options.loremIpsum && LOREM.test(line)) {
       loremIpsum = true;
+      loremLine ??= li;
       docRule ??= "lorem_ipsum";
       if (stopAtDocRule) break;
     }
@@ -139,6 +176,7 @@ function clean(text: string, lines: readonly string[], lineStarts: readonly numb
     }
     if (options.curlyBracket && line.includes("{")) {
       curlyBracket = true;
+      curlyLine ??= li;
       docRule ??= "curly_bracket";
       if (stopAtDocRule) break;
     }
@@ -157,7 +195,7 @@ function clean(text: string, lines: readonly string[], lineStarts: readonly numb
     out = out.slice(a, b);
     pieces = undefined;
   }
-  return { lines: lines.length, removed, citations, sentences, docRule, loremIpsum, curlyBracket, keptLines: kept.length, pieces: pieces !== undefined && pieces.length > 0 ? pieces : undefined, text: out === text ? text : out };
+  return { lines: lines.length, removed, citations, sentences, docRule, loremIpsum, curlyBracket, loremLine, curlyLine, keptLines: kept.length, pieces: pieces !== undefined && pieces.length > 0 ? pieces : undefined, text: out === text ? text : out };
 }
 
 /** Lines of at least `minChars` characters among the text split at `\n` (mC4's "paragraphs"). */
@@ -182,10 +220,26 @@ export const c4Quality = defineStage({
   codes: ["too_few_paragraphs", "lorem_ipsum", "curly_bracket", "too_few_sentences", "no_text_left"],
   create(options, env) {
     const terminal = codePointSet(options.terminalPunctuation);
+    // recording signals: the lorem ipsum and `{` checks run whatever the options say (they remove no line)
+    const measuring = { ...options, loremIpsum: true, curlyBracket: true };
     return {
+      replay,
       run: (docs, ctx) =>
         eachDocument(docs, ctx, (doc: Doc): Doc | Removal | undefined => {
           const a = analysisOf(doc);
+          if (ctx.signals) {
+            const full = clean(doc.text, a.pyLines, a.pyLineStarts, measuring, terminal, false);
+            const signals: Record<string, Json> = {
+              paragraphs: paragraphCount(a.lines, options.minParagraphChars),
+              sentences: full.sentences,
+              lorem_ipsum: full.loremIpsum,
+              lorem_ipsum_line: full.loremLine,
+              curly_bracket: full.curlyBracket,
+              curly_bracket_line: full.curlyLine,
+              kept_chars: full.text.length,
+            };
+            ctx.signals.record(doc, signals, full.text === doc.text ? doc : withText(doc, full.text));
+          }
           if (options.mode === "tag") {
             const cleaned = clean(doc.text, a.pyLines, a.pyLineStarts, options, terminal, false);
             const signals: Record<string, Json> = {

@@ -1,42 +1,27 @@
 /**
  * What the rule-based quality stages share: rules as data (reason code, the signal it reads, the
  * comparison, the option holding its threshold), so the same table drives dropping, tagging and a
- * later replay of other thresholds over recorded signals; the `mode` and `tagField` options; and
- * reading a document's language tag.
+ * later replay of other thresholds over recorded signals; the `mode` and `tagField` options;
+ * reading a document's language tag; and the loop that records signals when the run asks for them.
  */
 import { z } from "zod";
 import type { Doc, Meta } from "../../core/doc.js";
 import { getField } from "../../core/doc.js";
+import type { ReplayRule } from "../../core/replay.js";
 import type { Json, Removal, StageContext } from "../../core/stage.js";
 
-/** How a rule compares its signal with its threshold: the document is dropped when `value op threshold`. */
-export type Op = "<" | "<=" | ">" | ">=";
+export { type Op, fires } from "../../core/replay.js";
 
-/** One rule of a quality stage. */
-export interface QualityRule<Code extends string = string, Signal extends string = string, Option extends string = string> {
+/** One rule of a quality stage (a {@link ReplayRule} whose option is one of the stage's). */
+export interface QualityRule<Code extends string = string, Signal extends string = string, Option extends string = string> extends ReplayRule {
   /** Reason code in the ledger and stats. */
   readonly code: Code;
   /** Name of the measured value (a key of the signals recorded in tag mode). */
   readonly signal: Signal;
   /** Drop when `signal op threshold`. */
-  readonly op: Op;
+  readonly op: "<" | "<=" | ">" | ">=";
   /** The option holding the threshold (`null` switches the rule off). */
   readonly option: Option;
-}
-
-/** True when a rule fires: the value is known and compares with the threshold as the rule says. */
-export function fires(op: Op, value: number | null, threshold: number): boolean {
-  if (value === null || Number.isNaN(value)) return false;
-  switch (op) {
-    case "<":
-      return value < threshold;
-    case "<=":
-      return value <= threshold;
-    case ">":
-      return value > threshold;
-    case ">=":
-      return value >= threshold;
-  }
 }
 
 /** `mode` option: drop documents, or only record the measured signals in metadata. */

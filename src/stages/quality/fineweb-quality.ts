@@ -13,7 +13,7 @@
  */
 import { z } from "zod";
 import { withMeta } from "../../core/doc.js";
-import type { Json } from "../../core/stage.js";
+import { modalReplay } from "../../core/replay.js";
 import { type TextAnalysis, analysisOf } from "../../core/text/analysis.js";
 import { codePointLength } from "../../core/text/chars.js";
 import { TERMINAL_PUNCTUATION, codePointSet, endsWithAny, findDuplicates, stripBounds } from "../../core/text/lines.js";
@@ -78,13 +78,22 @@ export const finewebQuality = defineStage({
   create(options, env) {
     const terminal = codePointSet(options.terminalPunctuation);
     return {
+      replay: modalReplay(finewebQualityRules, ["linePunctExcludeZero"], (rule, signals, o) => !(rule.code === "line_punct_ratio" && o.linePunctExcludeZero === true && signals.line_punct_ratio === 0)),
       run: (docs, ctx) =>
         eachDocument(docs, ctx, (doc) => {
           const a = analysisOf(doc);
-          if (options.mode === "tag") {
-            const signals: Record<string, Json> = {};
+          if (options.mode === "tag" || ctx.signals) {
+            const signals: Record<string, number> = {};
             for (const rule of finewebQualityRules) signals[rule.signal] = measure(a, rule.signal, options, terminal);
-            return withMeta(doc, signalsPatch(doc, options.tagField, env.id, signals));
+            ctx.signals?.record(doc, signals);
+            if (options.mode === "tag") return withMeta(doc, signalsPatch(doc, options.tagField, env.id, signals));
+            for (const rule of finewebQualityRules) {
+              const limit = options[rule.option];
+              const value = signals[rule.signal] as number;
+              if (limit === null || (rule.code === "line_punct_ratio" && options.linePunctExcludeZero && value === 0)) continue;
+              if (fires(rule.op, value, limit)) return drop(rule.code, value, limit);
+            }
+            return undefined;
           }
           for (const rule of finewebQualityRules) {
             const limit = options[rule.option];

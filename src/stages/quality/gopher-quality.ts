@@ -17,7 +17,8 @@
 import { z } from "zod";
 import type { Doc } from "../../core/doc.js";
 import { withMeta } from "../../core/doc.js";
-import type { Json, StageContext } from "../../core/stage.js";
+import { modalReplay } from "../../core/replay.js";
+import type { StageContext } from "../../core/stage.js";
 import { type TextAnalysis, analysisOf } from "../../core/text/analysis.js";
 import { CHAR_FLAGS, LETTER, PUNCT_OR_SYMBOL, REF_PUNCT, flagsAt } from "../../core/text/chars.js";
 import { stripBounds } from "../../core/text/lines.js";
@@ -258,11 +259,19 @@ export const gopherQuality = defineStage({
     };
 
     return {
+      replay: modalReplay(gopherQualityRules),
       run: (docs, ctx) =>
         eachDocument(docs, ctx, (doc) => {
-          if (options.mode === "tag") {
-            const { signals } = judge(doc, ctx, true);
-            return withMeta(doc, signalsPatch(doc, options.tagField, env.id, signals as Record<string, Json>));
+          if (options.mode === "tag" || ctx.signals) {
+            const signals = judge(doc, ctx, true).signals as Record<string, number | null>;
+            ctx.signals?.record(doc, signals);
+            if (options.mode === "tag") return withMeta(doc, signalsPatch(doc, options.tagField, env.id, signals));
+            for (const rule of gopherQualityRules) {
+              const limit = options[rule.option];
+              const value = signals[rule.signal] as number | null;
+              if (limit !== null && fires(rule.op, value, limit)) return drop(rule.code, value as number, limit);
+            }
+            return undefined;
           }
           const verdict = judge(doc, ctx, false);
           return verdict.drop === undefined ? undefined : drop(verdict.drop, verdict.value, verdict.threshold);

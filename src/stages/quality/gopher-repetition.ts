@@ -16,7 +16,7 @@
 import { z } from "zod";
 import type { Doc } from "../../core/doc.js";
 import { withMeta } from "../../core/doc.js";
-import type { Json } from "../../core/stage.js";
+import { modalReplay } from "../../core/replay.js";
 import { type TextAnalysis, analysisOf } from "../../core/text/analysis.js";
 import { findDuplicates, splitNonEmptyRuns, splitParagraphs } from "../../core/text/lines.js";
 import { duplicateNgramChars, topNgram } from "../../core/text/ngrams.js";
@@ -126,13 +126,21 @@ export const gopherRepetition = defineStage({
   codes: gopherRepetitionRules.map((r) => r.code),
   create(options, env) {
     return {
+      replay: modalReplay(gopherRepetitionRules),
       run: (docs, ctx) =>
         eachDocument(docs, ctx, (doc: Doc) => {
           const meter = new Meter(analysisOf(doc));
-          if (options.mode === "tag") {
-            const signals: Record<string, Json> = {};
+          if (options.mode === "tag" || ctx.signals) {
+            const signals: Record<string, number> = {};
             for (const rule of gopherRepetitionRules) signals[rule.signal] = meter.measure(rule.signal);
-            return withMeta(doc, signalsPatch(doc, options.tagField, env.id, signals));
+            ctx.signals?.record(doc, signals);
+            if (options.mode === "tag") return withMeta(doc, signalsPatch(doc, options.tagField, env.id, signals));
+            for (const rule of gopherRepetitionRules) {
+              const limit = options[rule.option];
+              const value = signals[rule.signal] as number;
+              if (limit !== null && fires(rule.op, value, limit)) return drop(rule.code, value, limit);
+            }
+            return undefined;
           }
           for (const rule of gopherRepetitionRules) {
             const limit = options[rule.option];
