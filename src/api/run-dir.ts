@@ -31,7 +31,8 @@ export async function readRunStats(runDir: string): Promise<RunStats> {
   }
 }
 
-async function listFiles(dir: string): Promise<string[]> {
+/** The JSONL files (plain, .gz, .zst) under `dir`, recursively, in name order. */
+export async function listFiles(dir: string): Promise<string[]> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -45,7 +46,7 @@ async function listFiles(dir: string): Promise<string[]> {
 }
 
 /** Streams the lines of a (possibly compressed) JSONL file with their 1-based line numbers. */
-async function* lines(path: string): AsyncIterable<{ line: number; text: string }> {
+export async function* lines(path: string): AsyncIterable<{ line: number; text: string }> {
   let carry = "";
   let line = 0;
   const decoder = new TextDecoder();

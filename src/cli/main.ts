@@ -4,6 +4,7 @@ import { relative, resolve } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { explain, readRunStats } from "../api/run-dir.js";
+import { formatWhatIf, whatIf, writeWhatIfPipeline } from "../api/what-if.js";
 import { formatTokenReport, inspectTokens } from "../api/tokens.js";
 import { mergeMegatron } from "../io/token-files.js";
 import { PipelineError } from "../errors.js";
@@ -181,6 +182,24 @@ const cli = yargs(hideBin(process.argv))
     async (argv) => {
       const stats = await readRunStats(argv.run);
       out(argv.json ? `${JSON.stringify(stats, null, 2)}\n` : formatSummary(stats, resolve(argv.run)));
+    },
+  )
+  .command(
+    "what-if <run>",
+    "How many documents each rule would keep and remove under other thresholds, from the signals the run recorded (output.signals), without running it again",
+    (y) =>
+      y
+        .positional("run", { type: "string", demandOption: true, describe: "Run folder (run with output.signals: true)" })
+        .option("set", { type: "string", array: true, default: [], describe: "A new threshold: STAGE_ID.OPTION=VALUE (repeatable)" })
+        .option("write", { type: "string", describe: "Also save the pipeline file with the new thresholds here" })
+        .option("json", { type: "boolean", default: false }),
+    async (argv) => {
+      const result = await whatIf(argv.run, argv.set);
+      out(argv.json ? `${JSON.stringify(result, null, 2)}\n` : formatWhatIf(result));
+      if (argv.write !== undefined) {
+        await writeWhatIfPipeline(argv.run, argv.set, argv.write);
+        process.stderr.write(`Wrote ${argv.write}; run it with --output <a new folder> to compare.\n`);
+      }
     },
   )
   .command(

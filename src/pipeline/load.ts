@@ -174,7 +174,7 @@ export function applyOverrides(raw: unknown, overrides: Overrides, source: strin
 }
 
 /** Parses a `--set` value as a YAML scalar or flow collection; a comma list where a list is expected. */
-function parseValue(text: string, expected?: string): unknown {
+export function parseValue(text: string, expected?: string): unknown {
   let value: unknown;
   try {
     value = parseYaml(text);
