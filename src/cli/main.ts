@@ -5,6 +5,7 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { explain, readRunStats } from "../api/run-dir.js";
 import { formatWhatIf, whatIf, writeWhatIfPipeline } from "../api/what-if.js";
+import { writeReport } from "../api/report.js";
 import { formatTokenReport, inspectTokens } from "../api/tokens.js";
 import { mergeMegatron } from "../io/token-files.js";
 import { PipelineError } from "../errors.js";
@@ -182,6 +183,20 @@ const cli = yargs(hideBin(process.argv))
     async (argv) => {
       const stats = await readRunStats(argv.run);
       out(argv.json ? `${JSON.stringify(stats, null, 2)}\n` : formatSummary(stats, resolve(argv.run)));
+    },
+  )
+  .command(
+    "report <run>",
+    "Write the run's audit report: one self-contained HTML file (funnel, removals by reason and language, signal distributions, sampled removed documents, dedup clusters, decontamination, tokens)",
+    (y) =>
+      y
+        .positional("run", { type: "string", demandOption: true, describe: "Run folder" })
+        .option("output", { alias: "o", type: "string", describe: "Where to write (default: <run>/report.html)" })
+        .option("seed", { type: "number", describe: "Seed of the sampled documents (default: the pipeline's seed)" }),
+    async (argv) => {
+      if (argv.seed !== undefined && (!Number.isInteger(argv.seed) || argv.seed < 0)) throw new PipelineError("E_USAGE", `--seed: expected a whole number ≥ 0, got ${argv.seed}`);
+      const report = await writeReport(argv.run, { ...(argv.output !== undefined ? { output: argv.output } : {}), ...(argv.seed !== undefined ? { seed: argv.seed } : {}) });
+      out(`Report: ${relative(process.cwd(), report.path) || report.path} (${(report.bytes / 1024).toFixed(0)} kB)\n`);
     },
   )
   .command(
