@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `refinery` command: a thin layer that maps argv to the library API and sets the exit code. */
-import { relative, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { explain, readRunStats } from "../api/run-dir.js";
@@ -9,6 +10,7 @@ import { writeReport } from "../api/report.js";
 import { formatTokenReport, inspectTokens } from "../api/tokens.js";
 import { mergeMegatron } from "../io/token-files.js";
 import { PipelineError } from "../errors.js";
+import { layout } from "../pipeline/layout.js";
 import { loadPipeline } from "../pipeline/load.js";
 import { planJobs } from "../pipeline/plan.js";
 import type { ProgressMode } from "../pipeline/progress.js";
@@ -108,7 +110,10 @@ const cli = yargs(hideBin(process.argv))
       if (result.ranTasks === 0) process.stderr.write(`Nothing to do: all ${result.skippedTasks} tasks of this run were already complete.\n`);
       else if (result.skippedTasks > 0) process.stderr.write(`Resumed: ${result.skippedTasks} tasks were already complete, ${result.ranTasks} ran now.\n`);
       out(formatSummary(result.stats, result.runDir));
-      out(`Explain a document: npx refinery explain ${relative(process.cwd(), result.runDir) || "."} <doc-id>\n`);
+      const dir = relative(process.cwd(), result.runDir) || ".";
+      if (existsSync(join(result.runDir, layout.report))) out(`Report   ${join(dir, layout.report)} (open it in a browser)\n`);
+      if (existsSync(join(result.runDir, "signals"))) out(`What if  npx refinery what-if ${dir} --set STAGE_ID.OPTION=VALUE   (other thresholds, from the recorded signals)\n`);
+      out(`Explain a document: npx refinery explain ${dir} <doc-id>\n`);
     },
   )
   .command(

@@ -43,6 +43,10 @@ export async function finalizeRun(input: FinalizeInput, timings: Readonly<Record
   await writeFileAtomic(join(runDir, layout.timings), `${JSON.stringify(timings, null, 2)}\n`);
   const problem = runConservation(stats, shardStats, jobs);
   if (problem) throw new PipelineError("E_RUN", `Conservation check failed for the run: ${problem}`);
+  if (pipeline.config.output.report) {
+    const { writeReport } = await import("../api/report.js");
+    await writeReport(runDir);
+  }
   return stats;
 }
 

@@ -230,7 +230,7 @@ function signals(data: ReportData): string {
   ];
   const cards = data.histograms.map((h) => {
     const thresholds = h.rules.filter((r) => r.threshold !== null).map((r) => ({ value: r.threshold as number, label: `${r.op === "<" || r.op === "<=" ? "min" : "max"} ${num(r.threshold as number)}` }));
-    return `<div class="card histogram" data-stage="${esc(h.stage)}" data-signal="${esc(h.signal)}"><h4>${esc(h.stage)} · ${esc(h.signal)}</h4>
+    return `<div class="card histogram" data-stage="${esc(h.stage)}" data-signal="${esc(h.signal)}" data-judged="${h.judged}" data-unmeasured="${h.unmeasured}"><h4>${esc(h.stage)} · ${esc(h.signal)}</h4>
 <div class="meta">${h.rules.map((r) => esc(ruleText(r, h.signal))).join("<br>")}</div>
 ${histogram(h.bins, cats, thresholds, { log: h.log, axisLabel: h.signal })}
 <div class="meta">${num(h.judged)} judged: <span class="tag kept">${num(h.kept)} kept</span><span class="tag removed">${num(h.removedHere)} removed by this rule</span>${h.removedOther ? `<span class="tag">${num(h.removedOther)} by other rules</span>` : ""}${h.unmeasured ? ` · ${num(h.unmeasured)} without a value` : ""} · range ${num(h.min)} – ${num(h.max)}</div></div>`;
@@ -259,7 +259,7 @@ function samples(data: ReportData): string {
 ${excerptHtml(s.excerpt)}<pre class="ledger">${esc(s.ledger)}</pre></div>`,
       )
       .join("");
-    return `<details id="r-${i}" data-stage="${esc(r.stage)}" data-reason="${esc(r.reason)}"><summary>${esc(r.stage)} · ${esc(r.reason)} <span class="note">— ${num(r.total)} removed (${esc(langList)}); ${r.samples.length} shown</span></summary><div class="grid">${cards}</div></details>`;
+    return `<details id="r-${i}" data-stage="${esc(r.stage)}" data-reason="${esc(r.reason)}" data-total="${r.total}"><summary>${esc(r.stage)} · ${esc(r.reason)} <span class="note">— ${num(r.total)} removed (${esc(langList)}); ${r.samples.length} shown</span></summary><div class="grid">${cards}</div></details>`;
   });
   return `<section id="samples" data-section="samples"><h2>Removed documents, sampled per reason</h2>
 <p class="note">For each reason, up to ${data.limits.samplesPerReason} removed documents, chosen by a hash of (seed ${data.sampleSeed}, document id) and spread over languages (one per language in turn, the most removed languages first), so the same run always shows the same documents. Each shows the start of its text, the measured value and threshold, and its ledger row.${data.reasonsLeftOut ? ` ${num(data.reasonsLeftOut)} rarer reasons are left out.` : ""}</p>
