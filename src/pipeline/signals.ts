@@ -27,7 +27,10 @@ export interface SignalRow {
   readonly n: number;
   readonly id: string;
   readonly lang?: string;
-  /** Characters of the document as the stage got it, and as it passed it on (map-filters, when different). */
+  /**
+   * Characters of the document as the stage got it, and as it passed it on, or would have had it
+   * kept it (map-filters, when different).
+   */
   readonly chars: number;
   readonly out?: number;
   /** The reason the stage removed it for; absent: kept. `stage_error` for a failure. */
@@ -234,7 +237,9 @@ export class SignalFlow {
       const lang = doc.meta.lang;
       if (typeof lang === "string") row.lang = lang;
       row.chars = doc.text.length;
-      if (out !== undefined && out.text.length !== doc.text.length) row.out = out.text.length;
+      // what it passed on, or (removed by a map-filter) what it would have passed on had it kept it
+      const passed = out ?? (reason !== undefined && stage.kind === "map-filter" ? entry.next : undefined);
+      if (passed !== undefined && passed.text.length !== doc.text.length) row.out = passed.text.length;
       if (reason !== undefined) row.reason = reason;
       if (shadow) row.shadow = true;
       if (entry.signals !== undefined) row.signals = entry.signals;

@@ -285,12 +285,14 @@ async function fetchTexts(runDir: string, cwd: string, requests: readonly TextRe
         let hit = false;
         for (const r of p.wanted.values()) if (text.includes(JSON.stringify(r.id))) hit = true;
         if (!hit) continue;
-        const row = JSON.parse(text) as { id?: string; text?: string; source?: DocSource; removal?: { source?: DocSource } };
+        const row = JSON.parse(text) as { id?: string; text?: string; raw?: string | null; source?: DocSource; removal?: { source?: DocSource } };
         // removed/ rows carry the ledger row (with the source) as `removal`; `source` may be metadata there
         const source = row.removal?.source ?? (typeof row.source === "object" ? row.source : undefined);
         const key = docKey(String(row.id), source);
         const r = p.wanted.get(key);
         if (r !== undefined && typeof row.text === "string") found.set(r.key, excerpt(r, row.text));
+        // the reader's removed records keep the raw line instead (no text could be read from it)
+        else if (r !== undefined && typeof row.raw === "string") found.set(r.key, { ...excerpt(r, row.raw), from: "removed/read/ (the raw record: it could not be read as a document)" });
       }
     } catch (error) {
       for (const r of p.wanted.values()) if (!found.has(r.key)) found.set(r.key, { from: `cannot read ${basename(file)}: ${(error as Error).message}` });
