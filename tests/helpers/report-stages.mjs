@@ -1,0 +1,30 @@
+// Test-only stage for the report tests, loaded as a stage module (RunOptions.stageModules): drops
+// documents holding a phrase and writes the ledger fields the decontaminate stage writes (test set,
+// item, matched spans with offsets and n-gram), so the report's decontamination section can be
+// tested on any branch. Plain JavaScript on the built library.
+import { z } from "zod";
+import { defineStage } from "../../dist/index.js";
+
+export const fakeDecontam = defineStage({
+  use: "fake-decontam",
+  kind: "filter",
+  summary: "test: drop documents holding a phrase, with decontamination-style ledger rows",
+  codes: ["contaminated"],
+  options: z.strictObject({ phrase: z.string().min(1), testSet: z.string().min(1), item: z.string().min(1) }),
+  create: (o) => ({
+    async *run(docs, ctx) {
+      for await (const doc of docs) {
+        const start = doc.text.indexOf(o.phrase);
+        if (start < 0) {
+          yield doc;
+          continue;
+        }
+        const end = start + o.phrase.length;
+        const match = { start, end, test_set: o.testSet, item: o.item, items: [{ test_set: o.testSet, id: o.item }], items_total: 1, ngram: o.phrase, windows: 1 };
+        ctx.drop(doc, { reason: "contaminated", value: 1, threshold: 1, detail: { test_set: o.testSet, item: o.item, spans: 1, matches: [match] } });
+      }
+    },
+  }),
+});
+
+export const stages = [fakeDecontam];
