@@ -45,17 +45,22 @@ export async function listFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
+const PIECE = 1 << 20;
+
 /** Streams the lines of a (possibly compressed) JSONL file with their 1-based line numbers. */
 export async function* lines(path: string): AsyncIterable<{ line: number; text: string }> {
   let carry = "";
   let line = 0;
   const decoder = new TextDecoder();
   for await (const chunk of fileBytes(path, compressionOf(path), newTally())) {
-    const parts = (carry + decoder.decode(chunk, { stream: true })).split("\n");
-    carry = parts.pop() ?? "";
-    for (const text of parts) {
-      line++;
-      yield { line, text };
+    // a decompressor can hand over tens of MB at once: decode and split it a MiB at a time
+    for (let at = 0; at < chunk.length; at += PIECE) {
+      const parts = (carry + decoder.decode(chunk.subarray(at, at + PIECE), { stream: true })).split("\n");
+      carry = parts.pop() ?? "";
+      for (const text of parts) {
+        line++;
+        yield { line, text };
+      }
     }
   }
   if (carry !== "") yield { line: line + 1, text: carry };

@@ -191,6 +191,15 @@ class BottomK<T> {
   }
 }
 
+/**
+ * A copy of `value` that shares no memory with the line it was parsed from. Strings parsed out of a
+ * ledger chunk can be slices of the whole chunk; keeping one would keep the chunk alive, and keeping
+ * samples from every chunk would keep the ledger in memory.
+ */
+function own<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
 function cut(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
@@ -295,7 +304,9 @@ async function fetchTexts(runDir: string, cwd: string, requests: readonly TextRe
         else if (r !== undefined && typeof row.raw === "string") found.set(r.key, { ...excerpt(r, row.raw), from: "removed/read/ (the raw record: it could not be read as a document)" });
       }
     } catch (error) {
-      for (const r of p.wanted.values()) if (!found.has(r.key)) found.set(r.key, { from: `cannot read ${basename(file)}: ${(error as Error).message}` });
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+      const why = (cause as NodeJS.ErrnoException).code === "ENOENT" ? "it is not there any more" : (cause as Error).message;
+      for (const r of p.wanted.values()) if (!found.has(r.key)) found.set(r.key, { from: `cannot read ${file} (${why})` });
     }
     for (const r of p.wanted.values()) if (!found.has(r.key)) found.set(r.key, { from: `not found in ${p.label}` });
   }
@@ -462,7 +473,8 @@ export async function collectReport(runDir: string, options: { seed?: number; li
   const decontamStages = new Map<string, { removed: number; sets: Map<string, { items: Set<string>; capped: boolean; docs: number; sample: BottomK<SampledRow> }> }>();
   const slim = (row: LedgerRow): LedgerRow => {
     const json = JSON.stringify(row);
-    return json.length <= limits.ledgerChars * 2 ? row : ({ ...row, ...(Array.isArray(row.matches) ? { matches: (row.matches as unknown[]).slice(0, 3) } : {}), detail: typeof row.detail === "string" ? cut(row.detail, 400) : row.detail } as LedgerRow);
+    if (json.length <= limits.ledgerChars * 2) return JSON.parse(json) as LedgerRow;
+    return own({ ...row, ...(Array.isArray(row.matches) ? { matches: (row.matches as unknown[]).slice(0, 3) } : {}), detail: typeof row.detail === "string" ? cut(row.detail, 400) : row.detail } as LedgerRow);
   };
   for (const file of await listFiles(join(runDir, "ledger"))) {
     const { pass, shard } = ledgerPlace(file);
@@ -472,17 +484,17 @@ export async function collectReport(runDir: string, options: { seed?: number; li
       const lang = typeof row.lang === "string" ? row.lang : "-";
       const key = `${row.stage}\u0000${row.reason}`;
       let entry = perReason.get(key);
-      if (entry === undefined) perReason.set(key, (entry = { stage: row.stage, reason: row.reason, total: 0, byLang: new Map() }));
+      if (entry === undefined) perReason.set(own(key), (entry = { stage: own(row.stage), reason: own(row.reason), total: 0, byLang: new Map() }));
       entry.total++;
       let bucket = entry.byLang.get(lang);
-      if (bucket === undefined) entry.byLang.set(lang, (bucket = { n: 0, sample: new BottomK(limits.samplesPerReason) }));
+      if (bucket === undefined) entry.byLang.set(own(lang), (bucket = { n: 0, sample: new BottomK(limits.samplesPerReason) }));
       bucket.n++;
       const h = unitHash(row.id, seed);
       if (bucket.sample.wants(h)) bucket.sample.add(h, { row: slim(row), pass, shard });
 
       if (typeof row.duplicate_of === "string") {
         let d = dedupStages.get(row.stage);
-        if (d === undefined) dedupStages.set(row.stage, (d = { removed: 0, bySize: new Map(), clusters: new BottomK(limits.clusters), byCluster: new Map() }));
+        if (d === undefined) dedupStages.set(own(row.stage), (d = { removed: 0, bySize: new Map(), clusters: new BottomK(limits.clusters), byCluster: new Map() }));
         d.removed++;
         const size = typeof row.cluster_size === "number" ? row.cluster_size : 2;
         d.bySize.set(size, (d.bySize.get(size) ?? 0) + 1);
@@ -493,8 +505,8 @@ export async function collectReport(runDir: string, options: { seed?: number; li
         } else {
           const ch = unitHash(cluster, seed);
           if (d.clusters.wants(ch)) {
-            const value = { rows: [{ row: slim(row), pass, shard }], cluster };
-            d.byCluster.set(cluster, value);
+            const value = { rows: [{ row: slim(row), pass, shard }], cluster: own(cluster) };
+            d.byCluster.set(value.cluster, value);
             const evicted = d.clusters.add(ch, value);
             if (evicted !== undefined) d.byCluster.delete(evicted.cluster);
           }
@@ -502,7 +514,7 @@ export async function collectReport(runDir: string, options: { seed?: number; li
       }
       if (Array.isArray(row.matches) && typeof row.test_set === "string") {
         let d = decontamStages.get(row.stage);
-        if (d === undefined) decontamStages.set(row.stage, (d = { removed: 0, sets: new Map() }));
+        if (d === undefined) decontamStages.set(own(row.stage), (d = { removed: 0, sets: new Map() }));
         d.removed++;
         const setsOfRow = new Set<string>();
         for (const m of row.matches as { test_set?: unknown; item?: unknown; items?: unknown }[]) {
@@ -511,9 +523,11 @@ export async function collectReport(runDir: string, options: { seed?: number; li
             if (typeof it.test_set !== "string") continue;
             setsOfRow.add(it.test_set);
             let s = d.sets.get(it.test_set);
-            if (s === undefined) d.sets.set(it.test_set, (s = { items: new Set(), capped: false, docs: 0, sample: new BottomK(limits.itemsPerTestSet) }));
-            if (s.items.size < limits.distinctItems) s.items.add(String(it.id));
-            else if (!s.items.has(String(it.id))) s.capped = true;
+            if (s === undefined) d.sets.set(own(it.test_set), (s = { items: new Set(), capped: false, docs: 0, sample: new BottomK(limits.itemsPerTestSet) }));
+            const item = String(it.id);
+            if (s.items.has(item)) continue;
+            if (s.items.size < limits.distinctItems) s.items.add(own(item));
+            else s.capped = true;
           }
         }
         for (const name of setsOfRow) {

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The sample job (pipelines/sample.yaml records signals and ends with its report): what-if against
  * real re-runs, and the report rendered in headless Chromium against stats.json.
