@@ -1,7 +1,7 @@
 /** Refinery's library API: load, validate and run pipelines; read a run's stats and ledger. */
 export type { Doc, DocSource, Meta } from "./core/doc.js";
 export { withMeta, withText } from "./core/doc.js";
-export type { Barrier, BarrierStep, BuildEnv, Json, Observer, Removal, Stage, StageContext, StageDefinition, StageKind, StepContext } from "./core/stage.js";
+export type { Barrier, BarrierStep, BuildEnv, Json, Observer, Removal, SignalRecorder, Stage, StageContext, StageDefinition, StageKind, StepContext } from "./core/stage.js";
 export { StageOptionError } from "./core/stage.js";
 export type { StageStats } from "./core/stats.js";
 export { ConfigError, PipelineError } from "./errors.js";
@@ -11,6 +11,10 @@ export { type RunOptions, type RunResult, type RunStats, type SubmittedRun, runP
 export { type JobStatus, type RankFailure, type RunStatus, formatStatus, runStatus } from "./pipeline/status.js";
 export { type Explanation, type LedgerRow, explain, readLedger, readRunStats } from "./api/run-dir.js";
 export { type StageOutcome, runStageInMemory } from "./api/memory.js";
+export { type ReportOptions, writeReport } from "./api/report.js";
+export { type OptionChange, type StageCounts, type WhatIf, formatWhatIf, whatIf, writeWhatIfPipeline } from "./api/what-if.js";
+export { type Op, type ReplayRule, type StageReplay, modalReplay, ruleReplay } from "./core/replay.js";
+export type { SignalRow } from "./pipeline/signals.js";
 export { registry, stageNames } from "./registry.js";
 export { version } from "./version.js";
 export { type InspectOptions, type TokenReport, formatTokenReport, inspectTokens } from "./api/tokens.js";

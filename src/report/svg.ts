@@ -42,7 +42,7 @@ export function stackedBars(
 ): string {
   const width = options.width ?? 860;
   const labelWidth = options.labelWidth ?? 170;
-  const noteWidth = 190;
+  const noteWidth = 240;
   const barWidth = width - labelWidth - noteWidth;
   const rowHeight = 22;
   const max = options.scale ?? Math.max(1, ...rows.map((r) => r.parts.reduce((a, p) => a + p.value, 0)));

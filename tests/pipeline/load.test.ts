@@ -27,7 +27,7 @@ describe("pipeline validation", () => {
       ["long-enough", "length", "filter"],
     ]);
     expect(p.stages[1]?.options).toEqual({ minChars: 1, maxChars: null, minWords: 5, maxWords: null });
-    expect(p.config.output).toEqual({ dir: "out", compression: "zstd", shardSize: 512 * 1024 ** 2, removed: false });
+    expect(p.config.output).toEqual({ dir: "out", compression: "zstd", shardSize: 512 * 1024 ** 2, removed: false, signals: false, report: false });
     expect(p.config.input.maxRecordBytes).toBe(128 * 1024 ** 2);
     expect(p.sourceHash).toMatch(/^[0-9a-f]{64}$/);
   });
