@@ -197,7 +197,7 @@ export async function whatIf(runDirArg: string, sets: readonly string[]): Promis
   const runDir = resolve(runDirArg);
   const { now, then } = await withSets(runDir, sets);
   if (!now.config.output.signals) {
-    throw new PipelineError("E_USAGE", `The run in \`${runDir}\` did not record signals: run it with \`output.signals: true\` (or \`--set output.signals=true\`) to use what-if`);
+    throw new PipelineError("E_RUN", `The run in \`${runDir}\` did not record signals: run it with \`output.signals: true\` (or \`--set output.signals=true\`) to use what-if`);
   }
   const stats = await readRunStats(runDir);
   const { stages, boundary } = modeledStages(now);
@@ -292,6 +292,7 @@ export function formatWhatIf(w: WhatIf): string {
   const langRows: string[][] = [["language", "kept now", "what if", "change", "removed now", "what if"]];
   for (const [lang, v] of Object.entries(w.byLanguage)) langRows.push([lang, fmt(v.now), fmt(v.whatIf), delta(v.now, v.whatIf), fmt(v.removedNow), fmt(v.removedWhatIf)]);
   out.push(...table(langRows, [false, true, true, true, true, true]));
+  if ("-" in w.byLanguage) out.push("  (-: documents without a language tag)");
   out.push("");
   if (w.boundary) out.push(`Stages from \`${w.boundary}\` on need the whole corpus (deduplication, decontamination, tokenization) and are not modeled.`);
   return `${out.join("\n")}\n`;

@@ -7,7 +7,7 @@ import { runPipelineFile } from "../../src/pipeline/run.js";
 import { registry } from "../../src/registry.js";
 import { defineFilter, drop } from "../../src/stages/define.js";
 import { listFiles, readRows, readText, tempDir } from "../helpers/files.js";
-import { writePipeline } from "../helpers/run.js";
+import { refinery, writePipeline } from "../helpers/run.js";
 
 const docs = [
   { id: "ok", text: "one two three four five six seven", kind: "a" },
@@ -123,5 +123,31 @@ describe("output.signals", () => {
     const dir = await setup();
     await writePipeline(dir, `version: 1\ninput: { paths: ["in.jsonl"] }\noutput: { dir: out, signals: true }\nstages:\n  - use: silent\n`);
     await expect(runPipelineFile("pipeline.yaml", { cwd: dir, registry: { ...registry, silent } })).rejects.toThrow(/Stage `silent` judged document `ok` without recording its signals/);
+  });
+
+  it("the CLI: what-if prints the table and writes the pipeline, report writes the file; a run without signals is refused", async () => {
+    const dir = await setup();
+    await writePipeline(dir, pipeline(true));
+    await runPipelineFile("pipeline.yaml", { cwd: dir, workers: 1 });
+    const w = await refinery(["what-if", "out", "--set", "length.minWords=1", "--write", "new.yaml"], dir);
+    expect(w.stderr).toBe("Wrote new.yaml; run it with --output <a new folder> to compare.\n");
+    expect(w.code).toBe(0);
+    expect(w.stdout).toContain("  length.minWords: 3 → 1\n");
+    expect(w.stdout).toMatch(/\n {2}length +too_few_words +2 +0 +−2\n/);
+    expect(w.stdout).toMatch(/\n {2}passing every stage +1 +1\n/);
+    expect(await readFile(join(dir, "new.yaml"), "utf8")).toMatch(/^# what-if of run .*: length.minWords 3 → 1\n[\s\S]*with: \{ minWords: 1 \}/);
+    const json = JSON.parse((await refinery(["what-if", "out", "--set", "long.minChars=1", "--json"], dir)).stdout) as { passing: unknown };
+    expect(json.passing).toEqual({ now: 1, whatIf: 2 });
+    const bad = await refinery(["what-if", "out", "--set", "normalize.trim=false"], dir);
+    expect([bad.code, bad.stderr]).toEqual([2, "`normalize.trim`: what-if cannot replay this stage (it is not a filter); run the pipeline again to see the effect\n"]);
+    const r = await refinery(["report", "out"], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Report: out\/report\.html \(\d+ kB\)\n$/);
+    const plain = await setup();
+    await writePipeline(plain, pipeline(false));
+    await runPipelineFile("pipeline.yaml", { cwd: plain, workers: 1 });
+    const refused = await refinery(["what-if", "out", "--set", "length.minWords=1"], plain);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("did not record signals: run it with `output.signals: true`");
   });
 });
