@@ -139,8 +139,19 @@ export interface ContamMatch {
 
 export interface DecontamSection {
   readonly stage: string;
+  /** Documents removed, and cut (their matches removed, the rest kept). */
   readonly removed: number;
-  readonly testSets: readonly { readonly name: string; readonly items: number; readonly itemsCapped: boolean; readonly documents: number; readonly matches: readonly ContamMatch[] }[];
+  readonly cut: number;
+  readonly testSets: readonly {
+    readonly name: string;
+    /** Distinct items found in the sampled ledger rows and cut records (each row lists up to the stage's cap). */
+    readonly items: number;
+    readonly itemsCapped: boolean;
+    readonly documents: number;
+    /** The stage's own count, from its report in manifest.json, when it gives one. */
+    readonly reported?: { readonly itemsFound?: number; readonly itemsInSet?: number };
+    readonly matches: readonly ContamMatch[];
+  }[];
 }
 
 export interface TokenSection {
@@ -452,7 +463,7 @@ export async function collectReport(runDir: string, options: { seed?: number; li
   const spec = await readRunSpec(runDir);
   const pipeline = await compileSpec(spec);
   const stats = await readRunStats(runDir);
-  const manifest = JSON.parse(await readFile(join(runDir, layout.manifest), "utf8")) as { refinery?: string; pipeline?: { source: string; sha256: string }; seed?: number };
+  const manifest = JSON.parse(await readFile(join(runDir, layout.manifest), "utf8")) as { refinery?: string; pipeline?: { source: string; sha256: string }; seed?: number; stages?: unknown };
   const seed = options.seed ?? manifest.seed ?? pipeline.config.seed;
   const passes = stagePasses(pipeline);
   const shardOf = new Map(spec.inputs.map((file, i) => [file, i]));
@@ -470,11 +481,37 @@ export async function collectReport(runDir: string, options: { seed?: number; li
   const uses = new Map(pipeline.stages.map((c) => [c.stage.id, c.stage.use]));
   const perReason = new Map<string, { stage: string; reason: string; total: number; byLang: Map<string, { n: number; sample: BottomK<SampledRow> }> }>();
   const dedupStages = new Map<string, { removed: number; bySize: Map<number, number>; clusters: BottomK<{ rows: SampledRow[]; cluster: string }>; byCluster: Map<string, { rows: SampledRow[]; cluster: string }> }>();
-  const decontamStages = new Map<string, { removed: number; sets: Map<string, { items: Set<string>; capped: boolean; docs: number; sample: BottomK<SampledRow> }> }>();
+  const decontamStages = new Map<string, { removed: number; cut: number; sets: Map<string, { items: Set<string>; capped: boolean; docs: number; sample: BottomK<SampledRow & { removed: boolean }> }> }>();
   const slim = (row: LedgerRow): LedgerRow => {
     const json = JSON.stringify(row);
     if (json.length <= limits.ledgerChars * 2) return JSON.parse(json) as LedgerRow;
     return own({ ...row, ...(Array.isArray(row.matches) ? { matches: (row.matches as unknown[]).slice(0, 3) } : {}), detail: typeof row.detail === "string" ? cut(row.detail, 400) : row.detail } as LedgerRow);
+  };
+  /** Counts a document holding test-set text (removed, or cut) per test set, and samples it. */
+  const noteContam = (row: LedgerRow, pass: number, shard: number, h: number, removed: boolean): void => {
+    let d = decontamStages.get(row.stage);
+    if (d === undefined) decontamStages.set(own(row.stage), (d = { removed: 0, cut: 0, sets: new Map() }));
+    if (removed) d.removed++;
+    else d.cut++;
+    const setsOfRow = new Set<string>();
+    for (const m of row.matches as { test_set?: unknown; item?: unknown; items?: unknown }[]) {
+      const named = Array.isArray(m.items) ? (m.items as { test_set?: unknown; id?: unknown }[]) : [{ test_set: m.test_set, id: m.item }];
+      for (const it of named) {
+        if (typeof it.test_set !== "string") continue;
+        setsOfRow.add(it.test_set);
+        let s = d.sets.get(it.test_set);
+        if (s === undefined) d.sets.set(own(it.test_set), (s = { items: new Set(), capped: false, docs: 0, sample: new BottomK(limits.itemsPerTestSet) }));
+        const item = String(it.id);
+        if (s.items.has(item)) continue;
+        if (s.items.size < limits.distinctItems) s.items.add(own(item));
+        else s.capped = true;
+      }
+    }
+    for (const name of setsOfRow) {
+      const s = d.sets.get(name) as { docs: number; sample: BottomK<SampledRow & { removed: boolean }> };
+      s.docs++;
+      if (s.sample.wants(h)) s.sample.add(h, { row: slim(row), pass, shard, removed });
+    }
   };
   for (const file of await listFiles(join(runDir, "ledger"))) {
     const { pass, shard } = ledgerPlace(file);
@@ -512,29 +549,20 @@ export async function collectReport(runDir: string, options: { seed?: number; li
           }
         }
       }
-      if (Array.isArray(row.matches) && typeof row.test_set === "string") {
-        let d = decontamStages.get(row.stage);
-        if (d === undefined) decontamStages.set(own(row.stage), (d = { removed: 0, sets: new Map() }));
-        d.removed++;
-        const setsOfRow = new Set<string>();
-        for (const m of row.matches as { test_set?: unknown; item?: unknown; items?: unknown }[]) {
-          const named = Array.isArray(m.items) ? (m.items as { test_set?: unknown; id?: unknown }[]) : [{ test_set: m.test_set, id: m.item }];
-          for (const it of named) {
-            if (typeof it.test_set !== "string") continue;
-            setsOfRow.add(it.test_set);
-            let s = d.sets.get(it.test_set);
-            if (s === undefined) d.sets.set(own(it.test_set), (s = { items: new Set(), capped: false, docs: 0, sample: new BottomK(limits.itemsPerTestSet) }));
-            const item = String(it.id);
-            if (s.items.has(item)) continue;
-            if (s.items.size < limits.distinctItems) s.items.add(own(item));
-            else s.capped = true;
-          }
-        }
-        for (const name of setsOfRow) {
-          const s = d.sets.get(name) as { docs: number; sample: BottomK<SampledRow> };
-          s.docs++;
-          if (s.sample.wants(h)) s.sample.add(h, { row: slim(row), pass, shard });
-        }
+      if (Array.isArray(row.matches) && typeof row.test_set === "string") noteContam(row, pass, shard, h, true);
+    }
+  }
+  // documents a decontamination stage cut rather than removed: its cut records (work/<stage>/cuts/) carry the same fields
+  for (const c of pipeline.stages) {
+    const dir = join(runDir, layout.work(c.stage.id), "cuts");
+    for (const file of await listFiles(dir)) {
+      const shard = Number(/^(\d+)\.jsonl/.exec(basename(file))?.[1] ?? -1);
+      for await (const { text } of lines(file)) {
+        if (text === "") continue;
+        const record = JSON.parse(text) as Record<string, unknown>;
+        if (!Array.isArray(record.matches) || typeof record.test_set !== "string" || typeof record.id !== "string") continue;
+        const row = { ...record, stage: c.stage.id, reason: "cut" } as unknown as LedgerRow;
+        noteContam(row, passes.get(c.stage.id) ?? 0, shard, unitHash(row.id, seed), false);
       }
     }
   }
@@ -583,7 +611,15 @@ export async function collectReport(runDir: string, options: { seed?: number; li
     }
   }
   const contamPicked = [...decontamStages.entries()].map(([stage, d]) => ({ stage, d }));
-  for (const { d } of contamPicked) for (const s of d.sets.values()) for (const item of s.sample.items) request(item.value, true);
+  for (const { d } of contamPicked) {
+    for (const s of d.sets.values()) {
+      for (const { value } of s.sample.items) {
+        const key = docKey(value.row.id, value.row.source);
+        // a cut document's text as it entered the stage (the matches' offsets are into that text)
+        requests.push({ key, id: value.row.id, source: value.row.source, stage: value.row.stage, pass: value.pass, shard: value.shard, removed: value.removed, whole: true });
+      }
+    }
+  }
   const texts = await fetchTexts(runDir, spec.cwd, requests, pipeline.config.input.textField, pipeline.config.input.format, limits);
   const excerptOf = (key: string): Excerpt => texts.get(key) ?? { from: "not found" };
 
@@ -627,6 +663,7 @@ export async function collectReport(runDir: string, options: { seed?: number; li
   const decontam: DecontamSection[] = contamPicked.map(({ stage, d }) => ({
     stage,
     removed: d.removed,
+    cut: d.cut,
     testSets: [...d.sets.entries()]
       .sort((a, b) => b[1].docs - a[1].docs || (a[0] < b[0] ? -1 : 1))
       .slice(0, limits.testSets)
@@ -635,6 +672,7 @@ export async function collectReport(runDir: string, options: { seed?: number; li
         items: s.items.size,
         itemsCapped: s.capped,
         documents: s.docs,
+        ...reportedSet(manifest, stage, name),
         matches: s.sample.items.flatMap(({ value }) => {
           const ex = excerptOf(docKey(value.row.id, value.row.source));
           const m = (value.row.matches as { start?: unknown; end?: unknown; test_set?: unknown; item?: unknown; items?: unknown; ngram?: unknown }[]).find(
@@ -689,6 +727,18 @@ export async function collectReport(runDir: string, options: { seed?: number; li
     tokens,
     limits,
   };
+}
+
+/**
+ * What a stage's report in manifest.json says about one test set (`outputs.testSets[]` with `name`,
+ * `itemsFound`, `items`, as `decontaminate` writes it), when it says anything.
+ */
+function reportedSet(manifest: { stages?: unknown }, stage: string, name: string): { reported?: { itemsFound?: number; itemsInSet?: number } } {
+  const stages = Array.isArray(manifest.stages) ? (manifest.stages as { id?: unknown; outputs?: { testSets?: unknown } }[]) : [];
+  const sets = stages.find((s) => s.id === stage)?.outputs?.testSets;
+  const set = Array.isArray(sets) ? (sets as { name?: unknown; itemsFound?: unknown; items?: unknown }[]).find((t) => t.name === name) : undefined;
+  if (set === undefined) return {};
+  return { reported: { ...(typeof set.itemsFound === "number" ? { itemsFound: set.itemsFound } : {}), ...(typeof set.items === "number" ? { itemsInSet: set.items } : {}) } };
 }
 
 /** The text around [start, end), about 160 characters each side, cut at spaces where possible. */

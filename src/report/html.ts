@@ -292,8 +292,12 @@ function dedupHtml(sections: readonly DedupSection[]): string {
 function decontamHtml(sections: readonly DecontamSection[]): string {
   if (sections.length === 0) return "";
   const body = sections.map((d) => {
+    const reported = d.testSets.some((t) => t.reported !== undefined);
     const table = d.testSets
-      .map((t) => `<tr data-test-set="${esc(t.name)}"><td>${esc(t.name)}</td><td class="n" data-k="items">${t.itemsCapped ? "≥ " : ""}${num(t.items)}</td><td class="n" data-k="documents">${num(t.documents)}</td></tr>`)
+      .map((t) => {
+        const stageCount = t.reported ? `${t.reported.itemsFound !== undefined ? num(t.reported.itemsFound) : "—"}${t.reported.itemsInSet !== undefined ? ` of ${num(t.reported.itemsInSet)}` : ""}` : "—";
+        return `<tr data-test-set="${esc(t.name)}"><td>${esc(t.name)}</td>${reported ? `<td class="n" data-k="reported">${stageCount}</td>` : ""}<td class="n" data-k="items">${t.itemsCapped ? "≥ " : ""}${num(t.items)}</td><td class="n" data-k="documents">${num(t.documents)}</td></tr>`;
+      })
       .join("");
     const examples = d.testSets
       .map(
@@ -306,10 +310,10 @@ function decontamHtml(sections: readonly DecontamSection[]): string {
             .join("")}`,
       )
       .join("");
-    return `<h3>${esc(d.stage)} <span class="note">— ${num(d.removed)} documents with test-set text</span></h3>
-<table id="decontam-table"><thead><tr><th>test set</th><th class="n">items found</th><th class="n">documents</th></tr></thead><tbody>${table}</tbody></table>${examples}`;
+    return `<h3>${esc(d.stage)} <span class="note">— ${num(d.removed)} documents removed${d.cut ? `, ${num(d.cut)} cut` : ""} for test-set text</span></h3>
+<table id="decontam-table"><thead><tr><th>test set</th>${reported ? `<th class="n">items found (stage report)</th>` : ""}<th class="n">items in these documents</th><th class="n">documents</th></tr></thead><tbody>${table}</tbody></table>${examples}`;
   });
-  return `<section id="decontam" data-section="decontam"><h2>Decontamination</h2><p class="note">Test items found in the corpus, per test set, with the matching text highlighted in the document it was found in.</p>${body.join("")}</section>`;
+  return `<section id="decontam" data-section="decontam"><h2>Decontamination</h2><p class="note">Test items found in the corpus, per test set (from the ledger rows of removed documents and the cut records of cut ones; the stage's own count from manifest.json where it reports one), with the matching text highlighted in the document it was found in.</p>${body.join("")}</section>`;
 }
 
 function tokensHtml(sections: readonly TokenSection[]): string {

@@ -11,13 +11,13 @@ import { repoRoot, writePipeline } from "../helpers/run.js";
 const HOSTILE_SET = `<script>alert("set")</script>`;
 const HOSTILE_ITEM = `"><img src=x onerror=alert("item")>`;
 
-const pipeline = `version: 1
+const pipeline = (mode = "drop"): string => `version: 1
 seed: 7
 input: { paths: ["hostile.jsonl"] }
 output: { dir: out, removed: true, signals: true, report: true }
 stages:
   - use: fake-decontam
-    with: { phrase: "the quick brown fox", testSet: ${JSON.stringify(HOSTILE_SET)}, item: ${JSON.stringify(HOSTILE_ITEM)} }
+    with: { phrase: "the quick brown fox", testSet: ${JSON.stringify(HOSTILE_SET)}, item: ${JSON.stringify(HOSTILE_ITEM)}, mode: ${mode} }
   - use: length
     with: { minWords: 12 }
   - use: exact-dedup
@@ -27,7 +27,7 @@ describe("the report with hostile documents", () => {
   it("shows every fragment as text; nothing runs, nothing loads", async () => {
     const dir = await tempDir();
     await cp(join(repoRoot, "fixtures", "report", "hostile.jsonl"), join(dir, "hostile.jsonl"));
-    await writePipeline(dir, pipeline);
+    await writePipeline(dir, pipeline());
     const { stats } = await runPipelineFile("pipeline.yaml", { cwd: dir, workers: 1, stageModules: [join(repoRoot, "tests", "helpers", "report-stages.mjs")], stderr: { write: () => true } });
     expect(stats.stages.map((s) => [s.id, Object.entries(s.dropped)])).toEqual([
       ["read", []],
@@ -81,6 +81,30 @@ describe("the report with hostile documents", () => {
       expect(report.dialogs).toEqual([]);
       expect(report.errors).toEqual([]);
       expect(report.requests).toEqual([]);
+    } finally {
+      await report.close();
+    }
+  }, 60_000);
+
+  it("decontamination that cuts: the cut records and the stage's own report, the match highlighted in the text it was found in", async () => {
+    const dir = await tempDir();
+    await cp(join(repoRoot, "fixtures", "report", "hostile.jsonl"), join(dir, "hostile.jsonl"));
+    await writePipeline(dir, pipeline("cut"));
+    const { stats } = await runPipelineFile("pipeline.yaml", { cwd: dir, workers: 1, stageModules: [join(repoRoot, "tests", "helpers", "report-stages.mjs")], stderr: { write: () => true } });
+    expect(stats.stages.find((s) => s.id === "fake-decontam")?.dropped).toEqual({});
+    const report = await openReport(join(dir, "out", "report.html"));
+    try {
+      const dom = await report.page.evaluate(() => ({
+        heading: document.querySelector("#decontam h3")?.textContent,
+        row: [...document.querySelectorAll("#decontam tr[data-test-set] td")].map((td) => td.textContent),
+        marks: [...document.querySelectorAll("#decontam mark")].map((m) => m.textContent),
+        context: document.querySelector("#decontam pre.text")?.textContent,
+      }));
+      expect(dom.heading).toContain("0 documents removed, 1 cut for test-set text");
+      expect(dom.row).toEqual([HOSTILE_SET, "1 of 10", "1", "1"]);
+      expect(dom.marks).toEqual(["the quick brown fox"]);
+      expect(dom.context).toContain("Intro </textarea><img src=x onerror=alert(5)> the quick brown fox jumps over <script>alert(6)</script>");
+      expect([report.dialogs, report.errors, report.requests]).toEqual([[], [], []]);
     } finally {
       await report.close();
     }
