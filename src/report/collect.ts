@@ -123,6 +123,8 @@ export interface DedupSection {
   readonly counters: Readonly<Record<string, number>>;
   /** Removed documents by the size of their cluster. */
   readonly bySize: readonly (readonly [number, number])[];
+  /** Clusters by size, every cluster counted, when the stage wrote work/<stage>/clusters.jsonl (`clusters: true`). */
+  readonly clustersBySize?: readonly (readonly [number, number])[];
   readonly clusters: readonly { readonly cluster: string; readonly size: number; readonly kept: ClusterMember; readonly removed: readonly ClusterMember[] }[];
 }
 
@@ -638,10 +640,25 @@ export async function collectReport(runDir: string, options: { seed?: number; li
     })),
   }));
 
+  const clusterFiles = new Map<string, [number, number][]>();
+  for (const { stage } of dedupPicked) {
+    const path = join(runDir, layout.work(stage), "clusters.jsonl");
+    const bySize = new Map<number, number>();
+    try {
+      for await (const { text } of lines(path)) {
+        const m = /"size":(\d+)/.exec(text);
+        if (m) bySize.set(Number(m[1]), (bySize.get(Number(m[1])) ?? 0) + 1);
+      }
+      clusterFiles.set(stage, [...bySize.entries()].sort((a, b) => a[0] - b[0]));
+    } catch {
+      // no clusters.jsonl: the stage was not asked for it
+    }
+  }
   const dedup: DedupSection[] = dedupPicked.map(({ stage, d, clusters }) => ({
     stage,
     use: uses.get(stage) ?? "",
     removed: d.removed,
+    ...(clusterFiles.has(stage) ? { clustersBySize: clusterFiles.get(stage) as [number, number][] } : {}),
     counters: stats.stages.find((s) => s.id === stage)?.counters ?? {},
     bySize: [...d.bySize.entries()].sort((a, b) => a[0] - b[0]),
     clusters: clusters.map((cl) => {

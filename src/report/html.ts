@@ -283,7 +283,14 @@ function dedupHtml(sections: readonly DedupSection[]): string {
       })
       .join("");
     return `<h3>${esc(d.stage)} <span class="note">(${esc(d.use)}) — ${num(d.removed)} duplicates removed${counters ? ` · ${counters}` : ""}</span></h3>
-<div class="grid"><div class="card"><h4>Removed documents by the size of their cluster</h4>${chart}</div></div>
+<div class="grid"><div class="card"><h4>Removed documents by the size of their cluster</h4>${chart}</div>${
+      d.clustersBySize
+        ? `<div class="card"><h4>Clusters by size <span class="note">(every cluster, from clusters.jsonl)</span></h4>${columns(
+            d.clustersBySize.map(([size, n]) => ({ label: String(size), value: n, title: `${num(n)} clusters of ${size} documents` })),
+            { axisLabel: "cluster size (documents)" },
+          )}</div>`
+        : ""
+    }</div>
 <p class="note">${num(d.clusters.length)} example clusters, chosen by a hash of the cluster id; the kept document beside the ones removed as its duplicates.</p>${clusters}`;
   });
   return `<section id="dedup" data-section="dedup"><h2>Deduplication</h2>${body.join("")}</section>`;
