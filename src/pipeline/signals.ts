@@ -12,8 +12,9 @@
  * not model. Runs without `output.signals` take none of these paths.
  *
  * Rows are written in reader order (`n`, the document's ordinal in the shard), so later stages' rows
- * of a document can be joined by a merge: a shadow document is passed to the next stage just before
- * the real document that followed it in the input.
+ * of a document can be joined by a merge: a removed document goes through the later stages in
+ * shadow as soon as its stage asks for the next document, while every later stage is waiting for
+ * input. Nothing queues up, however many documents a stage removes in a row.
  */
 import type { Doc } from "../core/doc.js";
 import type { Json, Removal, Stage, StageContext } from "../core/stage.js";
@@ -115,11 +116,12 @@ export class SignalFlow {
   readonly #sinks: readonly (FileSink | undefined)[];
   /** Per stage: real documents given to it and not yet decided (one, for a stage that works one at a time). */
   readonly #inflight: Entry[][];
-  /** Per stage: shadow documents past it, waiting to be judged by the next stage. */
-  #pending: Entry[][];
-  /** Per stage: the shadow instance, and the shadow document it is judging. */
+  /** Per stage: the document a real removal sends on in shadow, waiting for the stage to ask for its next input. */
+  readonly #pending: (Entry | undefined)[];
+  /** Per stage: the shadow instance, the shadow document it is judging, and what that document continues as. */
   readonly #shadow: (Lockstep | undefined)[];
   readonly #current: (Entry | undefined)[];
+  readonly #continued: (Doc | undefined)[];
   readonly #contexts: (StageContext | undefined)[];
   #next = 0;
 
@@ -128,9 +130,10 @@ export class SignalFlow {
     this.#stages = stages;
     this.#sinks = sinks;
     this.#inflight = stages.map(() => []);
-    this.#pending = stages.map(() => []);
+    this.#pending = stages.map(() => undefined);
     this.#shadow = stages.map(() => undefined);
     this.#current = stages.map(() => undefined);
+    this.#continued = stages.map(() => undefined);
     this.#contexts = stages.map(() => undefined);
   }
 
@@ -148,17 +151,23 @@ export class SignalFlow {
       openFile: () => Promise.reject(new PipelineError("E_STAGE", `Stage \`${stage.id}\` opened a file while judging a document in shadow (output.signals)`)),
       ...(stage.replay ? { signals: { record: (doc: Doc, signals: Readonly<Record<string, Json>>, next?: Doc) => this.#note(this.#shadowEntry(i, doc), signals, next) } } : {}),
     };
+    const removed = (doc: Doc, reason: string): void => {
+      const entry = this.#take(i, doc);
+      const next = this.#decided(i, entry, reason, undefined, false);
+      if (next !== undefined) this.#pending[i] = { doc: next, n: entry.n };
+    };
     return {
       ...(stage.replay ? { signals: { record: (doc: Doc, signals: Readonly<Record<string, Json>>, next?: Doc) => this.#note(this.#head(i, doc), signals, next) } } : {}),
-      dropped: (doc, removal) => this.#decided(i, this.#take(i, doc), removal.reason, undefined, false),
-      errored: (doc) => this.#decided(i, this.#take(i, doc), "stage_error", undefined, false),
+      dropped: (doc, removal) => removed(doc, removal.reason),
+      errored: (doc) => removed(doc, "stage_error"),
     };
   }
 
   /**
    * Wraps the documents going into stage `i` (the reader's for i = 0; `i` = the number of stages
-   * for the writer): decides the previous stage's documents as kept, and judges the shadow
-   * documents that came before each one.
+   * for the writer): decides the previous stage's documents as kept, and when stage `i` asks for
+   * its next document, sends the one it just removed (if it goes on) through the later stages in
+   * shadow, all the way, before anything else moves: so every stage's rows stay in input order.
    */
   async *enter(i: number, docs: AsyncIterable<Doc>): AsyncIterable<Doc> {
     for await (const doc of docs) {
@@ -169,12 +178,13 @@ export class SignalFlow {
         if (entry === undefined) throw this.#order(i - 1, "yielded a document it was not given");
         this.#decided(i - 1, entry, undefined, doc, false);
         n = entry.n;
-        await this.#drain(i - 1);
       }
-      this.#inflight[i]?.push({ doc, n });
-      yield doc;
+      if (i < this.#stages.length) {
+        (this.#inflight[i] as Entry[]).push({ doc, n });
+        yield doc;
+        await this.#goOn(i);
+      } else yield doc;
     }
-    if (i > 0) await this.#drain(i - 1);
   }
 
   /** Ends the shadow instances; checks that every document was decided. */
@@ -215,14 +225,18 @@ export class SignalFlow {
   #shadowDecided(i: number, doc: Doc, reason: string): void {
     const entry = this.#shadowEntry(i, doc);
     this.#current[i] = undefined;
-    this.#decided(i, entry, reason, undefined, true);
+    this.#continued[i] = this.#decided(i, entry, reason, undefined, true);
   }
 
-  /** Writes stage i's row for a decided document; a removed document of a replayable stage goes on in shadow. */
-  #decided(i: number, entry: Entry, reason: string | undefined, out: Doc | undefined, shadow: boolean): void {
+  /**
+   * Writes stage i's row for a decided document. Returns what goes on in shadow: a shadow document
+   * the stage kept, or a document a replayable stage removed (as it would have passed it on).
+   */
+  #decided(i: number, entry: Entry, reason: string | undefined, out: Doc | undefined, shadow: boolean): Doc | undefined {
     const compiled = this.#stages[i] as CompiledStage;
     const { stage } = compiled;
     const sink = this.#sinks[i];
+    const next = reason === undefined || reason === "stage_error" || !stage.replay ? undefined : stage.kind === "filter" ? entry.doc : entry.next;
     if (sink !== undefined) {
       const { doc } = entry;
       if (stage.replay && reason !== "stage_error") {
@@ -245,30 +259,28 @@ export class SignalFlow {
       if (entry.signals !== undefined) row.signals = entry.signals;
       sink.push(`${JSON.stringify(row)}\n`);
     }
-    if (out !== undefined) {
-      if (shadow) this.#pending[i]?.push({ doc: out, n: entry.n });
-      return;
-    }
-    const next = stage.kind === "filter" ? entry.doc : entry.next;
-    if (stage.replay && reason !== "stage_error" && next !== undefined) this.#pending[i]?.push({ doc: next, n: entry.n });
+    return out !== undefined ? (shadow ? out : undefined) : next;
   }
 
-  /** Judges the shadow documents past stage `i` with stage i + 1 (or lets them go after the last stage). */
-  async #drain(i: number): Promise<void> {
-    const queue = this.#pending[i] as Entry[];
-    if (queue.length === 0) return;
-    this.#pending[i] = [];
-    const j = i + 1;
-    const compiled = this.#stages[j];
-    if (compiled === undefined) return;
-    for (const entry of queue) {
-      const runner = (this.#shadow[j] ??= new Lockstep((docs) => compiled.stage.run(docs, this.#contexts[j] as StageContext)));
-      this.#current[j] = entry;
-      const out = await runner.process(entry.doc);
-      if (this.#current[j] === undefined) continue; // dropped or failed: decided already
-      this.#current[j] = undefined;
-      if (out === undefined) throw this.#order(j, `neither passed on nor removed document \`${entry.doc.id}\``);
-      this.#decided(j, entry, undefined, out, true);
-    }
+  /** Sends the document stage `i` just removed (if it goes on) through stages i + 1, i + 2, … in shadow. */
+  async #goOn(i: number): Promise<void> {
+    const pending = this.#pending[i];
+    if (pending === undefined) return;
+    this.#pending[i] = undefined;
+    let doc: Doc | undefined = pending.doc;
+    for (let j = i + 1; j < this.#stages.length && doc !== undefined; j++) doc = await this.#judge(j, { doc, n: pending.n });
+  }
+
+  /** Stage j's shadow instance judges one document; returns what goes on from it. */
+  async #judge(j: number, entry: Entry): Promise<Doc | undefined> {
+    const compiled = this.#stages[j] as CompiledStage;
+    const runner = (this.#shadow[j] ??= new Lockstep((docs) => compiled.stage.run(docs, this.#contexts[j] as StageContext)));
+    this.#current[j] = entry;
+    this.#continued[j] = undefined;
+    const out = await runner.process(entry.doc);
+    if (this.#current[j] === undefined) return this.#continued[j]; // removed or failed: decided already
+    this.#current[j] = undefined;
+    if (out === undefined) throw this.#order(j, `neither passed on nor removed document \`${entry.doc.id}\``);
+    return this.#decided(j, entry, undefined, out, true);
   }
 }
