@@ -90,6 +90,20 @@ describe("output.signals", () => {
     for (const f of files) expect(await readFile(join(b, "out", f), "utf8"), f).toBe(await readFile(join(a, "out", f), "utf8"));
   });
 
+  it("writes the same signal files with 1 and 2 workers", async () => {
+    const outs: string[][] = [];
+    for (const workers of [1, 2]) {
+      const dir = await setup();
+      await writeFile(join(dir, "in2.jsonl"), docs.map((d) => JSON.stringify({ ...d, id: `${d.id}-2` })).join("\n") + "\n");
+      await writePipeline(dir, pipeline(true).replace('paths: ["in.jsonl"]', 'paths: ["in.jsonl", "in2.jsonl"]'));
+      await runPipelineFile("pipeline.yaml", { cwd: dir, workers });
+      const files = (await listFiles(join(dir, "out", "signals"))).sort();
+      outs.push(await Promise.all(files.map(async (f) => `${f}\n${await readText(join(dir, "out", "signals", f))}`)));
+    }
+    expect(outs[0]?.length).toBe(6);
+    expect(outs[1]).toEqual(outs[0]);
+  });
+
   it("what-if on the recorded signals equals running again with the new thresholds", async () => {
     const dir = await setup();
     await writePipeline(dir, pipeline(true));
