@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Doc } from "./doc.js";
+import type { StageStats } from "./stats.js";
 
 /** JSON-serialisable values, as they appear in the ledger. */
 export type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
@@ -67,6 +68,12 @@ export interface Stage {
   run(docs: AsyncIterable<Doc>, ctx: StageContext): AsyncIterable<Doc>;
   /** Present on stages that need a corpus-wide computation before they can run (dedup, decontamination). */
   readonly barrier?: Barrier;
+  /**
+   * A summary for `manifest.json` (`stages[i].report`), computed once after the run from the
+   * stage's merged stats and the files it left in its work folder (e.g. split sizes, a
+   * contamination report).
+   */
+  report?(ctx: StepContext, stats: StageStats): Promise<Json | undefined>;
 }
 
 /** Context of the corpus-wide steps of a barrier stage. */
@@ -74,6 +81,8 @@ export interface StepContext {
   readonly stageId: string;
   readonly workDir: string;
   readonly runDir: string;
+  /** The working folder: relative paths in stage options (e.g. test-set files) are resolved against it. */
+  readonly cwd: string;
   /** Number of shards of the pass that observed the documents. */
   readonly shardCount: number;
   readonly seed: number;
@@ -101,6 +110,11 @@ export interface BarrierStep {
 export interface Barrier {
   observe(ctx: StageContext): Observer;
   readonly steps: readonly BarrierStep[];
+  /**
+   * Steps that need no documents (e.g. indexing files named in the options): they run before the
+   * pass whose documents `observe` sees, so the observer can use their result.
+   */
+  readonly prepare?: readonly BarrierStep[];
 }
 
 /** Facts a stage may use while it is being built from its options. */

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { access, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { Logger, StageDefinition } from "../core/stage.js";
+import type { Json, Logger, StageDefinition } from "../core/stage.js";
 import { type StageStats, addStageStats, newStageStats, sortedStageStats } from "../core/stats.js";
 import { PipelineError } from "../errors.js";
 import { defaultLevel } from "../io/compression.js";
@@ -14,7 +14,7 @@ import { type Job, planJobs } from "./plan.js";
 import { WorkerPool } from "./pool.js";
 import { Progress, type ProgressMode } from "./progress.js";
 import type { RunSpec } from "./spec.js";
-import { type ShardStats, type TaskEnv, isDone, runTask, taskCount, writeFileAtomic } from "./task.js";
+import { type ShardStats, type TaskEnv, isDone, runTask, stepContext, taskCount, writeFileAtomic } from "./task.js";
 
 export interface RunOptions extends Overrides {
   /** Worker threads; default: every core. 1 runs in this thread. */
@@ -122,7 +122,8 @@ export async function runPipeline(pipeline: CompiledPipeline, pipelineText: stri
   const shardStats = await readShardStats(runDir, jobs, inputs.length);
   const stats = mergeStats(shardStats, jobs);
   await writeFileAtomic(join(runDir, layout.stats), `${JSON.stringify(stats, null, 2)}\n`);
-  await writeFileAtomic(join(runDir, layout.manifest), `${JSON.stringify(manifest(pipeline, shardStats), null, 2)}\n`);
+  const reports = await stageReports(env, stats);
+  await writeFileAtomic(join(runDir, layout.manifest), `${JSON.stringify(manifest(pipeline, shardStats, reports), null, 2)}\n`);
   const seconds = (Date.now() - started) / 1000;
   await writeFileAtomic(join(runDir, layout.timings), `${JSON.stringify({ startedAt: new Date(started).toISOString(), seconds, workers: inThread ? 1 : workers, tasksRun: ran, tasksSkipped: skipped, jobs: timings }, null, 2)}\n`);
   const problem = runConservation(stats, shardStats, jobs);
@@ -246,8 +247,21 @@ function runConservation(stats: RunStats, byPass: readonly (readonly ShardStats[
   return undefined;
 }
 
+/** The `report` of every stage that has one, by stage id. */
+async function stageReports(env: TaskEnv, stats: RunStats): Promise<Map<string, Json>> {
+  const reports = new Map<string, Json>();
+  for (const compiled of env.pipeline.stages) {
+    const { stage } = compiled;
+    const own = stats.stages.find((s) => s.id === stage.id);
+    if (!stage.report || !own) continue;
+    const report = await stage.report(stepContext(env, compiled), own);
+    if (report !== undefined) reports.set(stage.id, report);
+  }
+  return reports;
+}
+
 /** The manifest: everything needed to reproduce the run; nothing that changes between identical runs. */
-function manifest(pipeline: CompiledPipeline, byPass: readonly (readonly ShardStats[])[]): Record<string, unknown> {
+function manifest(pipeline: CompiledPipeline, byPass: readonly (readonly ShardStats[])[], reports: ReadonlyMap<string, Json>): Record<string, unknown> {
   const { config } = pipeline;
   return {
     refinery: version,
@@ -257,7 +271,7 @@ function manifest(pipeline: CompiledPipeline, byPass: readonly (readonly ShardSt
     input: { ...config.input, files: (byPass[0] ?? []).map((s) => s.input) },
     output: { ...config.output, level: config.output.level ?? (config.output.compression === "none" ? null : defaultLevel[config.output.compression]) },
     failFast: config.failFast,
-    stages: pipeline.stages.map((c) => ({ id: c.stage.id, use: c.stage.use, kind: c.stage.kind, seed: c.seed, options: c.options })),
+    stages: pipeline.stages.map((c) => ({ id: c.stage.id, use: c.stage.use, kind: c.stage.kind, seed: c.seed, options: c.options, ...(reports.has(c.stage.id) ? { report: reports.get(c.stage.id) } : {}) })),
     passes: byPass.length,
   };
 }

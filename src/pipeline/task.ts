@@ -90,11 +90,13 @@ export async function runTask(env: TaskEnv, job: Job, task: number): Promise<voi
   await markDone(env.runDir, { job: job.name, task, files: [] });
 }
 
-function stepContext(env: TaskEnv, compiled: CompiledStage): StepContext {
+/** The context of a barrier step (and of a stage's report) of `compiled`. */
+export function stepContext(env: TaskEnv, compiled: CompiledStage): StepContext {
   return {
     stageId: compiled.stage.id,
     workDir: join(env.runDir, layout.work(compiled.stage.id)),
     runDir: env.runDir,
+    cwd: env.cwd,
     shardCount: env.inputs.length,
     seed: compiled.seed,
     log: env.log,
