@@ -3,6 +3,9 @@ import { fieldFilter } from "./stages/field-filter.js";
 import { length } from "./stages/length.js";
 import { normalize } from "./stages/normalize.js";
 import { sample } from "./stages/sample.js";
+import { split } from "./stages/split.js";
+import { decontamIndex } from "./stages/decontam-index.js";
+import { decontaminate } from "./stages/decontaminate.js";
 
 /** Every stage a pipeline file may `use`. Adding a stage means adding one line here. */
 export const registry: Readonly<Record<string, StageDefinition>> = Object.freeze({
@@ -10,6 +13,9 @@ export const registry: Readonly<Record<string, StageDefinition>> = Object.freeze
   length,
   "field-filter": fieldFilter,
   sample,
+  split,
+  "decontam-index": decontamIndex,
+  decontaminate,
 });
 
 /** Stage names in registry order. */

@@ -23,6 +23,8 @@ export interface Span {
   readonly entries: readonly number[];
   /** Number of matched windows in the span. */
   readonly windows: number;
+  /** Token length of the span's first window. */
+  readonly firstLen: number;
 }
 
 /** Finds indexed windows in texts; reuses its buffers, so one scanner serves one thread. */
@@ -83,7 +85,7 @@ export class Scanner {
 /** Merges matches (in text order) into spans of overlapping or adjacent windows. */
 export function spansOf(tokens: Tokens, matches: readonly Match[]): Span[] {
   const spans: Span[] = [];
-  let cur: { tokStart: number; tokEnd: number; entries: number[]; windows: number } | undefined;
+  let cur: { tokStart: number; tokEnd: number; entries: number[]; windows: number; firstLen: number } | undefined;
   const close = (): void => {
     if (!cur) return;
     spans.push({ ...cur, start: tokens.start[cur.tokStart]!, end: tokens.end[cur.tokEnd - 1]! });
@@ -97,7 +99,7 @@ export function spansOf(tokens: Tokens, matches: readonly Match[]): Span[] {
       cur.windows++;
     } else {
       close();
-      cur = { tokStart: m.tok, tokEnd: end, entries: [m.entry], windows: 1 };
+      cur = { tokStart: m.tok, tokEnd: end, entries: [m.entry], windows: 1, firstLen: m.len };
     }
   }
   close();
