@@ -44,9 +44,9 @@ export function planCut(text: string, spans: readonly { readonly start: number; 
     .map((s): [number, number] => {
       let a = Math.max(0, s.start - o.margin);
       let b = Math.min(n, s.end + o.margin);
-      // move outward to whitespace, so the pieces around the cut end and start with whole words
-      for (let k = 0; k < o.snap && a > 0 && !isSpace(text.charCodeAt(a - 1)); k++) a--;
-      for (let k = 0; k < o.snap && b < n && !isSpace(text.charCodeAt(b)); k++) b++;
+      // an edge inside a word moves outward to whitespace, so the pieces keep whole words
+      for (let k = 0; k < o.snap && a > 0 && !isSpace(text.charCodeAt(a - 1)) && !isSpace(text.charCodeAt(a)); k++) a--;
+      for (let k = 0; k < o.snap && b < n && !isSpace(text.charCodeAt(b)) && !isSpace(text.charCodeAt(b - 1)); k++) b++;
       // never split a surrogate pair
       if (a > 0 && a < n && isLowSurrogate(text.charCodeAt(a))) a--;
       if (b > 0 && b < n && isLowSurrogate(text.charCodeAt(b))) b++;
