@@ -263,9 +263,9 @@ async function decide(o: Options, state: ScanState, ctx: StepContext): Promise<v
   }
   const top = ids
     .filter((e) => docFreq[e]! > 0)
-    .sort((a, b) => docFreq[b]! - docFreq[a]! || a - b)
-    .slice(0, MAX_TOP)
-    .map((e) => ({ ngram: texts.get(e) ?? "", docs: docFreq[e]!, items: index.postStart[e + 1]! - index.postStart[e]! }));
+    .map((e) => ({ ngram: texts.get(e) ?? "", docs: docFreq[e]!, items: index.postStart[e + 1]! - index.postStart[e]! }))
+    .sort((a, b) => b.docs - a.docs || (a.ngram < b.ngram ? -1 : a.ngram > b.ngram ? 1 : 0))
+    .slice(0, MAX_TOP);
   const report: StepReport = {
     sets: items.sets.map((s, i) => {
       const found = [...perSet[i]!.items.entries()].sort(([a], [b]) => a - b);

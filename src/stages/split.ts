@@ -17,7 +17,7 @@ import { defineStage } from "./define.js";
 const Options = z
   .strictObject({
     splits: z
-      .record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "split names are letters, digits, `_`, `.` and `-` (they become folder names)"), z.number().min(0).max(1))
+      .record(z.string(), z.number().min(0).max(1))
       .default({ train: 0.98, validation: 0.01, test: 0.01 })
       .describe("Split names and their shares of the keys, summing to 1; hash ranges are given out in this order (our default: 98/1/1)"),
     groupBy: z.string().min(1).nullable().default(null).describe("Metadata field (dotted path) whose value keeps documents together, e.g. a dedup cluster id; null: each document on its own"),
@@ -29,6 +29,10 @@ const Options = z
       .describe("Metadata field holding a URL: documents of one registered domain (public suffix list, private suffixes included) stay together"),
     field: z.string().min(1).default("split").describe("Metadata field that receives the split name"),
     seed: z.number().int().min(0).optional().describe("Seed; defaults to one derived from the pipeline seed and the stage id"),
+  })
+  .refine((o) => Object.keys(o.splits).every((name) => /^[A-Za-z0-9_.-]+$/.test(name)), {
+    message: "split names are letters, digits, `_`, `.` and `-` (they become folder names)",
+    path: ["splits"],
   })
   .refine((o) => Object.keys(o.splits).length > 0 && Math.abs(Object.values(o.splits).reduce((a, b) => a + b, 0) - 1) < 1e-9, {
     message: "the shares of `splits` must sum to 1",

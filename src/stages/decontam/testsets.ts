@@ -182,8 +182,29 @@ export async function addTestSetFile(collector: ItemCollector, spec: TestSetSpec
     throw new PipelineError("E_INPUT", `${optionPath}: ${(error as Error).message}`, { cause: error });
   }
   const set = collector.beginSet({ name, file: path, bytes: file.bytes, sha256: file.sha256 });
+  try {
+    readItems(collector, set, file.text, { path, name, format, fields, idField, unit });
+  } catch (error) {
+    if (error instanceof PipelineError) throw new PipelineError("E_INPUT", `${optionPath}: ${error.message}`, { cause: error });
+    throw error;
+  }
+  return set;
+}
+
+interface ItemFormat {
+  readonly path: string;
+  readonly name: string;
+  readonly format: "jsonl" | "json" | "text";
+  readonly fields: readonly string[];
+  readonly idField: string;
+  readonly unit: "paragraph" | "line" | "file";
+}
+
+/** Turns a test-set file's text into items. */
+function readItems(collector: ItemCollector, set: TestSetInfo, content: string, f: ItemFormat): void {
+  const { path, name, format, fields, idField, unit } = f;
   if (format === "jsonl") {
-    const lines = file.text.split("\n");
+    const lines = content.split("\n");
     lines.forEach((line, i) => {
       if (line.trim() === "") return;
       const where = `${path}:${i + 1}`;
@@ -198,14 +219,14 @@ export async function addTestSetFile(collector: ItemCollector, spec: TestSetSpec
   } else if (format === "json") {
     let records: unknown;
     try {
-      records = JSON.parse(file.text);
+      records = JSON.parse(content);
     } catch (cause) {
       throw new PipelineError("E_INPUT", `${path}: not valid JSON: ${(cause as Error).message}`, { cause });
     }
     if (!Array.isArray(records)) throw new PipelineError("E_INPUT", `${path}: expected a JSON array of items (objects or strings); for one item per line use JSONL`);
     records.forEach((record, i) => collector.addItem(set, idOf(record, idField, `${name}#${i}`), segmentsOf(record, fields, `${path}#${i}`)));
   } else {
-    const text = file.text.replace(/\r\n?/g, "\n");
+    const text = content.replace(/\r\n?/g, "\n");
     if (unit === "file") collector.addItem(set, name, [text]);
     else {
       const lines = text.split("\n");
@@ -230,5 +251,4 @@ export async function addTestSetFile(collector: ItemCollector, spec: TestSetSpec
       flush();
     }
   }
-  return set;
 }
