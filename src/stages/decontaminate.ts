@@ -13,8 +13,8 @@
  *
  * False positives are controlled before anything is removed: n-grams held by more than
  * `maxItemsPerNgram` test items (templates) are not indexed, and a pass over the corpus counts the
- * documents each indexed n-gram occurs in: those in more than `maxCorpusDocs` documents
- * (boilerplate, licenses, famous quotations) are ignored, as are the n-grams of the phrases in
+ * documents each indexed n-gram occurs in: those in more than max(`maxCorpusDocs`,
+ * `maxCorpusFraction` × documents) documents (boilerplate, licenses, famous quotations) are ignored, as are the n-grams of the phrases in
  * `ignoreNgrams`. A document of a held-out side is never matched against its own side.
  *
  * Ledger rows name the test set, the item and the matched spans with their offsets and n-gram;
@@ -56,8 +56,16 @@ const Options = z
       .int()
       .min(1)
       .nullable()
-      .default(100)
-      .describe("Ignore n-grams found in more than this many documents of the corpus (boilerplate, licenses, quotations; counted in a pass over the corpus; our choice, raise it for large corpora); null: off"),
+      .default(10)
+      .describe(
+        "Ignore n-grams found in more than max(this, `maxCorpusFraction` × documents scanned) documents of the corpus: boilerplate, licenses, quotations (counted in a pass over the corpus; our choice); null: off",
+      ),
+    maxCorpusFraction: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.0001)
+      .describe("The share of the scanned documents above which an n-gram is boilerplate, for large corpora (our choice: 1 in 10,000; 100,000 documents of a billion)"),
     ignoreNgrams: z.string().min(1).nullable().default(null).describe("A text file of phrases to ignore, one per line: every indexed n-gram inside a line is ignored"),
   })
   .superRefine(checkWindows)
@@ -179,6 +187,8 @@ interface ScanRow {
 interface StepReport {
   readonly sets: readonly { readonly name: string; readonly itemsFound: number; readonly docsMatched: number; readonly found: readonly { id: string; docs: number; firstDoc: string }[] }[];
   readonly ignored: {
+    /** Documents an n-gram may be found in before it is ignored; null when the rule is off. */
+    readonly corpusThreshold: number | null;
     readonly frequentInCorpus: number;
     readonly userList: number;
     readonly top: readonly { ngram: string; docs: number; items: number }[];
@@ -191,6 +201,7 @@ async function decide(o: Options, state: ScanState, ctx: StepContext): Promise<v
   const docFreq = new Uint32Array(index.size);
   const texts = new Map<number, string>();
   const rows: ScanRow[] = [];
+  let scanned = 0;
   for (let shard = 0; shard < ctx.shardCount; shard++) {
     const rel = scanFile(ctx.stageId, shard);
     let text: string;
@@ -201,9 +212,13 @@ async function decide(o: Options, state: ScanState, ctx: StepContext): Promise<v
     }
     for (const line of text.split("\n")) {
       if (line === "") continue;
-      const row = JSON.parse(line) as ScanRow | { n: number; t: string };
+      const row = JSON.parse(line) as ScanRow | { n: number; t: string } | { docs: number };
       if ("n" in row) {
         if (!texts.has(row.n)) texts.set(row.n, row.t);
+        continue;
+      }
+      if ("docs" in row) {
+        scanned += row.docs;
         continue;
       }
       rows.push(row);
@@ -212,9 +227,10 @@ async function decide(o: Options, state: ScanState, ctx: StepContext): Promise<v
   }
   const ignored = new Uint8Array(index.size);
   let frequent = 0;
-  if (o.maxCorpusDocs !== null) {
+  const threshold = o.maxCorpusDocs === null ? null : Math.max(o.maxCorpusDocs, Math.floor(o.maxCorpusFraction * scanned));
+  if (threshold !== null) {
     for (let e = 0; e < index.size; e++) {
-      if (docFreq[e]! > o.maxCorpusDocs) {
+      if (docFreq[e]! > threshold) {
         ignored[e] = 1;
         frequent++;
       }
@@ -271,7 +287,7 @@ async function decide(o: Options, state: ScanState, ctx: StepContext): Promise<v
       const found = [...perSet[i]!.items.entries()].sort(([a], [b]) => a - b);
       return { name: s.name, itemsFound: found.length, docsMatched: perSet[i]!.docs, found: found.slice(0, MAX_FOUND).map(([item, f]) => ({ id: items.itemIds[item]!, ...f })) };
     }),
-    ignored: { frequentInCorpus: frequent, userList: listed, top },
+    ignored: { corpusThreshold: threshold, frequentInCorpus: frequent, userList: listed, top },
   };
   await writeFileAtomic(join(ctx.workDir, "report.json"), `${JSON.stringify(report, null, 1)}\n`);
 }
@@ -425,6 +441,7 @@ export const decontaminate = defineStage({
             async finish() {
               const file = await ctx.openFile(scanFile(ctx.stageId, ctx.shard));
               for (const line of lines) await file.write(line);
+              await file.write(`${JSON.stringify({ docs: ordinal })}\n`);
             },
           };
         },
@@ -451,7 +468,15 @@ export const decontaminate = defineStage({
               found: (found?.found ?? []) as unknown as Json,
             };
           }),
-          ignored: { maxItemsPerNgram: o.maxItemsPerNgram, maxCorpusDocs: o.maxCorpusDocs, frequentInCorpus: step.ignored.frequentInCorpus, userList: step.ignored.userList, top: step.ignored.top as unknown as Json },
+          ignored: {
+            maxItemsPerNgram: o.maxItemsPerNgram,
+            maxCorpusDocs: o.maxCorpusDocs,
+            maxCorpusFraction: o.maxCorpusFraction,
+            corpusThreshold: step.ignored.corpusThreshold,
+            frequentInCorpus: step.ignored.frequentInCorpus,
+            userList: step.ignored.userList,
+            top: step.ignored.top as unknown as Json,
+          },
           documents: {
             scanned: stats.seen,
             matched: c.matched_docs ?? 0,

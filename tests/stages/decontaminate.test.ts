@@ -219,6 +219,8 @@ describe("decontaminate: false-positive control", () => {
     expect(report.ignored).toEqual({
       maxItemsPerNgram: 10,
       maxCorpusDocs: 3,
+      maxCorpusFraction: 0.0001,
+      corpusThreshold: 3,
       frequentInCorpus: 5,
       userList: 0,
       top: [
@@ -233,6 +235,10 @@ describe("decontaminate: false-positive control", () => {
     const four = await run(files, "  - use: decontaminate\n    with: { testSets: [items.jsonl], maxCorpusDocs: 4 }\n");
     expect(four.output).toEqual([]);
     expect(four.report("decontaminate").ignored.frequentInCorpus).toBe(0);
+    // the share of the corpus raises the threshold: 0.8 × 5 documents = 4
+    const share = await run(files, "  - use: decontaminate\n    with: { testSets: [items.jsonl], maxCorpusDocs: 3, maxCorpusFraction: 0.8 }\n");
+    expect(share.output).toEqual([]);
+    expect(share.report("decontaminate").ignored).toMatchObject({ corpusThreshold: 4, frequentInCorpus: 0 });
   });
 
   it("ignores the n-grams of a user's list of phrases", async () => {

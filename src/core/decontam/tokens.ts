@@ -25,8 +25,11 @@ const MARK = 5; // combining mark: continues the current token
 const COMPLEX = 6; // a word character that NFKC or lowercasing changes: the token takes the slow path
 const SURROGATE = 7; // high surrogate: classified by code point
 const CHARX = 8; // a character of an unspaced script that NFKC changes (half-width kana, compatibility ideographs)
+const LOWER = 9; // a letter whose lowercase is one stable letter (É, Ж, Σ, and ς → σ): lowercased through `lowerMap`
 
 let table: Uint8Array | undefined;
+/** Lowercase of each {@link LOWER} code unit. */
+const lowerMap = new Uint16Array(0x10000);
 const astral = new Map<number, number>();
 const ASTRAL_CACHE_MAX = 1 << 16;
 
@@ -35,7 +38,8 @@ const WORDISH = /[\p{L}\p{N}\p{M}]/u;
 const MARKISH = /[\p{M}\uFF9E\uFF9F]/u;
 const APOSTROPHES = new Set([0x27, 0x2019, 0x02bc, 0xff07]);
 
-function classify(ch: string): number {
+/** The class of one character, computed from Unicode properties (the table caches it). */
+export function classify(ch: string): number {
   const cp = ch.codePointAt(0) as number;
   if (APOSTROPHES.has(cp)) return APOS;
   if (MARKISH.test(ch)) return MARK;
@@ -48,18 +52,56 @@ function classify(ch: string): number {
   return folded !== ch && (WORDISH.test(folded) || UNSPACED.test(folded)) ? COMPLEX : SEP;
 }
 
-/** The class table of the Basic Multilingual Plane, built on first use (about 20 ms). */
-function classes(): Uint8Array {
+const UNKNOWN = 255;
+
+/**
+ * The class table of the Basic Multilingual Plane. ASCII is filled at once; every other 256-character
+ * page on first use (see {@link classAt}), so a thread pays only for the scripts it meets.
+ */
+export function classes(): Uint8Array {
   if (table) return table;
-  const t = new Uint8Array(0x10000);
-  for (let c = 0; c < 0x10000; c++) {
-    if (c >= 0xd800 && c <= 0xdbff) t[c] = SURROGATE;
-    else if (c >= 0xdc00 && c <= 0xdfff) t[c] = SEP;
-    else if (c < 0x80) t[c] = (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) ? WORD : c >= 0x41 && c <= 0x5a ? UPPER : c === 0x27 ? APOS : SEP;
-    else t[c] = classify(String.fromCharCode(c));
-  }
+  const t = new Uint8Array(0x10000).fill(UNKNOWN);
+  for (let c = 0; c < 0x80; c++) t[c] = (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) ? WORD : c >= 0x41 && c <= 0x5a ? UPPER : c === 0x27 ? APOS : SEP;
   table = t;
   return t;
+}
+
+/** Fills the table page holding `c`; returns the class of `c`. */
+function fillPage(c: number): number {
+  const t = classes();
+  const first = c & 0xff00;
+  for (let x = first; x < first + 0x100; x++) {
+    if (x < 0x80) continue;
+    if (x >= 0xd800 && x <= 0xdbff) t[x] = SURROGATE;
+    else if (x >= 0xdc00 && x <= 0xdfff) t[x] = SEP;
+    // large uniform blocks (checked against `classify` in the tests): CJK ideographs, Hangul syllables, private use
+    else if ((x >= 0x3400 && x <= 0x4dbf) || (x >= 0x4e00 && x <= 0x9fff)) t[x] = CHAR;
+    else if (x >= 0xac00 && x <= 0xd7a3) t[x] = WORD;
+    else if (x >= 0xe000 && x <= 0xf8ff) t[x] = SEP;
+    else {
+      const ch = String.fromCharCode(x);
+      let k = classify(ch);
+      if (x === 0x3c2) {
+        // final sigma: whole-word lowercasing writes ς where letter-by-letter gives σ; fold both
+        k = LOWER;
+        lowerMap[x] = 0x3c3;
+      } else if (k === COMPLEX && ch.normalize("NFKC") === ch) {
+        const lower = ch.toLowerCase();
+        if (lower.length === 1 && lower !== ch && classify(lower) === WORD) {
+          k = LOWER;
+          lowerMap[x] = lower.charCodeAt(0);
+        }
+      }
+      t[x] = k;
+    }
+  }
+  return t[c]!;
+}
+
+/** The class of BMP code unit `c`. */
+export function classAt(c: number): number {
+  const k = classes()[c]!;
+  return k === UNKNOWN ? fillPage(c) : k;
 }
 
 function astralClass(cp: number): number {
@@ -173,7 +215,6 @@ export function windowKey(t: Tokens, i: number, len: number, out: Key): void {
 
 /** Hashes the already normalized units of `s` (from `from`) as one token into both lanes. */
 function emitNormalized(s: string, t: Tokens, start: number, end: number): void {
-  const cls = classes();
   let inTok = false;
   let h1 = SEED1;
   let h2 = SEED2;
@@ -183,7 +224,7 @@ function emitNormalized(s: string, t: Tokens, start: number, end: number): void 
   };
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    let k = cls[c]!;
+    let k = classAt(c);
     let units = 1;
     if (k === SURROGATE) {
       const cp = s.codePointAt(i) as number;
@@ -204,7 +245,7 @@ function emitNormalized(s: string, t: Tokens, start: number, end: number): void 
         ch1 = Math.imul(ch1 ^ s.charCodeAt(j), MUL1);
         ch2 = Math.imul(ch2 ^ s.charCodeAt(j), MUL2);
       }
-      while (j < s.length && cls[s.charCodeAt(j)] === MARK) {
+      while (j < s.length && classAt(s.charCodeAt(j)) === MARK) {
         ch1 = Math.imul(ch1 ^ s.charCodeAt(j), MUL1);
         ch2 = Math.imul(ch2 ^ s.charCodeAt(j), MUL2);
         j++;
@@ -219,8 +260,9 @@ function emitNormalized(s: string, t: Tokens, start: number, end: number): void 
         h2 = SEED2;
       }
       for (let j = i; j < i + units; j++) {
-        h1 = Math.imul(h1 ^ s.charCodeAt(j), MUL1);
-        h2 = Math.imul(h2 ^ s.charCodeAt(j), MUL2);
+        const u = k === LOWER ? lowerMap[s.charCodeAt(j)]! : s.charCodeAt(j);
+        h1 = Math.imul(h1 ^ u, MUL1);
+        h2 = Math.imul(h2 ^ u, MUL2);
       }
     }
     i += units - 1;
@@ -247,7 +289,8 @@ export function tokenize(text: string, t: Tokens): void {
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     let k = cls[c]!;
-    if (k === WORD || k === UPPER) {
+    if (k === UNKNOWN) k = fillPage(c);
+    if (k === WORD || k === UPPER || k === LOWER) {
       if (!inWord) {
         inWord = true;
         complex = false;
@@ -255,7 +298,7 @@ export function tokenize(text: string, t: Tokens): void {
         h1 = SEED1;
         h2 = SEED2;
       }
-      const lc = k === UPPER ? c | 0x20 : c;
+      const lc = k === WORD ? c : k === UPPER ? c | 0x20 : lowerMap[c]!;
       h1 = Math.imul(h1 ^ lc, MUL1);
       h2 = Math.imul(h2 ^ lc, MUL2);
       wEnd = i + 1;
@@ -287,7 +330,7 @@ export function tokenize(text: string, t: Tokens): void {
         inWord = false;
       }
       let j = i + units;
-      while (j < n && cls[text.charCodeAt(j)] === MARK) j++;
+      while (j < n && classAt(text.charCodeAt(j)) === MARK) j++;
       if (k === CHAR && units === 1 && j === i + 1) t.push(i, j, Math.imul(SEED1 ^ c, MUL1), Math.imul(SEED2 ^ c, MUL2), 1);
       else emitNormalized(text.slice(i, j).normalize("NFKC").toLowerCase(), t, i, j);
       i = j - 1;
@@ -314,7 +357,6 @@ export function tokenize(text: string, t: Tokens): void {
  * strings). Same rules as {@link tokenize}.
  */
 export function normalizedTokens(text: string): string[] {
-  const cls = classes();
   const out: string[] = [];
   const norm = text.normalize("NFKC").toLowerCase();
   let word = "";
@@ -324,21 +366,21 @@ export function normalizedTokens(text: string): string[] {
   };
   for (let i = 0; i < norm.length; i++) {
     const c = norm.charCodeAt(i);
-    let k = cls[c]!;
+    let k = classAt(c);
     let units = 1;
     if (k === SURROGATE) {
       const cp = norm.codePointAt(i) as number;
       k = cp > 0xffff ? astralClass(cp) : SEP;
       units = cp > 0xffff ? 2 : 1;
     }
-    const ch = norm.slice(i, i + units);
+    const ch = k === LOWER ? String.fromCharCode(lowerMap[c]!) : norm.slice(i, i + units);
     i += units - 1;
     if (k === SEP) flush();
     else if (k === APOS) continue;
     else if (k === CHAR || k === CHARX) {
       flush();
       let j = i + 1;
-      while (j < norm.length && cls[norm.charCodeAt(j)] === MARK) j++;
+      while (j < norm.length && classAt(norm.charCodeAt(j)) === MARK) j++;
       out.push(ch + norm.slice(i + 1, j));
       i = j - 1;
     } else word += ch;

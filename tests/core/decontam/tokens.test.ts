@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Tokens, normalizedTokens, tokenize, windowKey } from "../../../src/core/decontam/tokens.js";
+import { Tokens, classAt, classify, normalizedTokens, tokenize, windowKey } from "../../../src/core/decontam/tokens.js";
 
 /** Tokens of `text` as [original slice, 64-bit key of the single token as hex, char-token flag]. */
 function tokens(text: string): [string, string, number][] {
@@ -27,6 +27,8 @@ describe("normalization for n-gram matching", () => {
     ["hyphens separate", "drawing-room", "drawing room"],
     ["NFKC: full-width, ligatures", "ＦＵＬＬ ﬁne", "full fine"],
     ["NFKC: decomposed accents compose", "cafe\u0301", "café"],
+    ["capitals of other scripts", "ÜBER Straße ЖУРНАЛ Ελλάδα", "über straße журнал ελλάδα"],
+    ["Greek final sigma, whole-word or letter by letter", "ΟΔΟΣ οδος", "οδοσ οδοσ"],
     ["NFKC: symbols holding digits", "½ ①", "1 2 1"],
     ["typographic quotes fold away", "“quoted” «text»", "quoted text"],
     ["a fill-in blank is punctuation", "you know the _____ I took", "you know the i took"],
@@ -88,5 +90,17 @@ describe("normalization for n-gram matching", () => {
       ["𠀀", 1],
     ]);
     expect(keys("𝐀𝐁")).toEqual(keys("ab"));
+  });
+
+  it("fills large Unicode blocks without asking each character, with the same classes", () => {
+    const blocks = [
+      [0x3400, 0x4dbf],
+      [0x4e00, 0x9fff],
+      [0xac00, 0xd7a3],
+      [0xe000, 0xf8ff],
+    ] as const;
+    const wrong: string[] = [];
+    for (const [a, b] of blocks) for (let c = a; c <= b; c++) if (classAt(c) !== classify(String.fromCharCode(c))) wrong.push(c.toString(16));
+    expect(wrong).toEqual([]);
   });
 });
