@@ -43,8 +43,8 @@ export interface Edit {
 }
 
 /**
- * Light edits: a case change (lower, upper or title case), a punctuation change (stripped, or
- * commas added), a whitespace change (some spaces become double spaces or line breaks), and
+ * Light edits: a case change (lower, upper or title case), a punctuation change (removed around
+ * words, or commas added), a whitespace change (some spaces become double spaces or line breaks), and
  * 0 … `maxChanged` (10 %) of the words replaced by words from `vocab`.
  */
 export function edit(text: string, rng: Rng, vocab: readonly string[], maxChanged = 0.1): Edit {
@@ -58,8 +58,10 @@ export function edit(text: string, rng: Rng, vocab: readonly string[], maxChange
   if (casing === 0) words = words.map((w) => w.toLowerCase());
   else if (casing === 1) words = words.map((w) => w.toUpperCase());
   else words = words.map((w) => (w.length > 0 ? w[0]?.toUpperCase() + w.slice(1).toLowerCase() : w));
+  // punctuation around words removed (as "punctuation removed" means: `Mr.` → `Mr`, `"yes,"` → `yes`,
+  // while `drawing-room` and `don't` keep their inner marks), or commas added
   const punct = rng.int(2);
-  if (punct === 0) words = words.map((w) => w.replace(/[^\p{L}\p{N}]/gu, "")).filter((w) => w !== "");
+  if (punct === 0) words = words.map((w) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "")).filter((w) => w !== "");
   else words = words.map((w) => (rng.int(6) === 0 ? `${w},` : w));
   const out = words.map((w, i) => (i === 0 ? w : `${rng.int(8) === 0 ? (rng.int(2) === 0 ? "  " : "\n") : " "}${w}`)).join("");
   return { text: out, changed: positions.size, words: words.length };

@@ -28,7 +28,7 @@ import { z } from "zod";
 import { type Doc, withText } from "../core/doc.js";
 import { planCut } from "../core/decontam/cut.js";
 import { IndexBuilder, type NgramParams } from "../core/decontam/index.js";
-import { type Match, Scanner, type Span, spansOf } from "../core/decontam/scan.js";
+import { type Match, Scanner, type Span, dropBoilerplateEdges, spansOf } from "../core/decontam/scan.js";
 import { normalizedTokens } from "../core/decontam/tokens.js";
 import type { Json, ShardFile, StageContext, StepContext } from "../core/stage.js";
 import { PipelineError } from "../errors.js";
@@ -67,6 +67,13 @@ const Options = z
       .default(0.0001)
       .describe("The share of the scanned documents above which an n-gram is boilerplate, for large corpora (our choice: 1 in 10,000; 100,000 documents of a billion)"),
     ignoreNgrams: z.string().min(1).nullable().default(null).describe("A text file of phrases to ignore, one per line: every indexed n-gram inside a line is ignored"),
+    maxBoilerplateShare: z
+      .number()
+      .min(0)
+      .max(1)
+      .nullable()
+      .default(0.5)
+      .describe("A matched n-gram more than this share of whose words lie in ignored n-grams is the edge of a boilerplate passage, not evidence (our choice); null: off"),
   })
   .superRefine(checkWindows)
   .refine((o) => o.testSets.length > 0 || o.index.length > 0, { message: "give `testSets`, `index`, or both" });
@@ -131,9 +138,9 @@ function itemsOf(state: ScanState, e: number, excluded: Set<number> | undefined)
 /** Describes a span for the ledger. */
 function describeSpan(state: ScanState, text: string, span: Span, excluded: Set<number> | undefined): SpanDetail {
   const { items } = state.stored;
-  const found: number[] = [];
-  for (const e of span.entries) for (const item of itemsOf(state, e, excluded)) if (!found.includes(item)) found.push(item);
-  found.sort((a, b) => a - b);
+  const set = new Set<number>();
+  for (const e of span.entries) for (const item of itemsOf(state, e, excluded)) set.add(item);
+  const found = [...set].sort((a, b) => a - b);
   const t = state.scanner.tokens;
   const ngram = normalizedTokens(text.slice(t.start[span.tokStart]!, t.end[span.tokStart + span.firstLen - 1]!)).join(" ");
   const named = found.slice(0, MAX_ITEMS).map((item) => ({ test_set: items.sets[items.itemSet[item]!]!.name, id: items.itemIds[item]! }));
@@ -149,6 +156,10 @@ function setsOfMatches(state: ScanState, matches: readonly Match[], excluded: Se
 
 function scanFile(stageId: string, shard: number): string {
   return join(layout.work(stageId), "scan", `${pad(shard)}.jsonl`);
+}
+
+function foundFile(stageId: string, shard: number): string {
+  return join(layout.work(stageId), "found", `${pad(shard)}.jsonl`);
 }
 
 function cutFile(stageId: string, shard: number): string {
@@ -177,15 +188,13 @@ async function buildIndex(o: Options, params: NgramParams, ctx: StepContext): Pr
 }
 
 interface ScanRow {
-  /** Ordinal of the document in its shard, its id, matched entries, excluded sets. */
+  /** Ordinal of the document in its shard, its id, the entries it matched. */
   readonly o: number;
   readonly id: string;
   readonly e: readonly number[];
-  readonly x?: readonly number[];
 }
 
 interface StepReport {
-  readonly sets: readonly { readonly name: string; readonly itemsFound: number; readonly docsMatched: number; readonly found: readonly { id: string; docs: number; firstDoc: string }[] }[];
   readonly ignored: {
     /** Documents an n-gram may be found in before it is ignored; null when the rule is off. */
     readonly corpusThreshold: number | null;
@@ -195,9 +204,9 @@ interface StepReport {
   };
 }
 
-/** Counts the corpus frequency of each matched n-gram, decides which to ignore, and writes the report of the matches. */
+/** Counts the corpus frequency of each matched n-gram and decides which to ignore. */
 async function decide(o: Options, state: ScanState, ctx: StepContext): Promise<void> {
-  const { index, items } = state.stored;
+  const { index } = state.stored;
   const docFreq = new Uint32Array(index.size);
   const texts = new Map<number, string>();
   const rows: ScanRow[] = [];
@@ -258,35 +267,12 @@ async function decide(o: Options, state: ScanState, ctx: StepContext): Promise<v
   for (let e = 0; e < index.size; e++) if (ignored[e] !== 0) ids.push(e);
   await writeFileAtomic(join(ctx.workDir, "ignored.json"), `${JSON.stringify(ids)}\n`);
 
-  // what was found, per test set, after ignoring
-  const perSet = items.sets.map(() => ({ docs: 0, items: new Map<number, { docs: number; firstDoc: string }>() }));
-  for (const row of rows) {
-    const excluded = row.x ? new Set(row.x) : undefined;
-    const setsHit = new Set<number>();
-    const itemsHit = new Set<number>();
-    for (const e of row.e) {
-      if (ignored[e] !== 0) continue;
-      for (const item of itemsOf(state, e, excluded)) itemsHit.add(item);
-    }
-    for (const item of itemsHit) {
-      const set = items.itemSet[item]!;
-      setsHit.add(set);
-      const seen = perSet[set]!.items.get(item);
-      if (seen) seen.docs++;
-      else perSet[set]!.items.set(item, { docs: 1, firstDoc: row.id });
-    }
-    for (const set of setsHit) perSet[set]!.docs++;
-  }
   const top = ids
     .filter((e) => docFreq[e]! > 0)
     .map((e) => ({ ngram: texts.get(e) ?? "", docs: docFreq[e]!, items: index.postStart[e + 1]! - index.postStart[e]! }))
     .sort((a, b) => b.docs - a.docs || (a.ngram < b.ngram ? -1 : a.ngram > b.ngram ? 1 : 0))
     .slice(0, MAX_TOP);
   const report: StepReport = {
-    sets: items.sets.map((s, i) => {
-      const found = [...perSet[i]!.items.entries()].sort(([a], [b]) => a - b);
-      return { name: s.name, itemsFound: found.length, docsMatched: perSet[i]!.docs, found: found.slice(0, MAX_FOUND).map(([item, f]) => ({ id: items.itemIds[item]!, ...f })) };
-    }),
     ignored: { corpusThreshold: threshold, frequentInCorpus: frequent, userList: listed, top },
   };
   await writeFileAtomic(join(ctx.workDir, "report.json"), `${JSON.stringify(report, null, 1)}\n`);
@@ -302,6 +288,8 @@ export const decontaminate = defineStage({
     const params: NgramParams = { ngram: o.ngram, charNgram: o.charNgram, minWords: o.minWords, minChars: o.minChars };
     const cut = { margin: o.margin, minPiece: o.minPiece, maxPieces: o.maxPieces, snap: 64 };
     let loading: Promise<ScanState> | undefined;
+    const edges = (scanner: Scanner, matches: Match[], ignored: Uint8Array | undefined): Match[] =>
+      o.maxBoilerplateShare === null || matches.length === 0 ? matches : dropBoilerplateEdges(scanner, matches, ignored, o.maxBoilerplateShare);
     /** Loads the stage's index once per thread. */
     const state = (workDir: string, stageId: string): Promise<ScanState> =>
       (loading ??= loadIndex(join(workDir, "index"), stageId).then((stored) => ({
@@ -324,6 +312,7 @@ export const decontaminate = defineStage({
       const s = await withIgnored(ctx.workDir, ctx.stageId);
       const ignored = s.ignored as Uint8Array;
       let cuts: ShardFile | undefined;
+      let found: ShardFile | undefined;
       for await (const doc of docs) {
         const excluded = excludedSets(s, doc);
         let ignoredHits = 0;
@@ -334,7 +323,13 @@ export const decontaminate = defineStage({
           }
           return !excluded || itemsOf(s, e, excluded).length > 0;
         };
-        let matches = s.scanner.scan(doc.text, accept);
+        const scanDoc = (text: string): Match[] => {
+          const found = s.scanner.scan(text, accept);
+          const kept = edges(s.scanner, found, ignored);
+          ignoredHits += found.length - kept.length;
+          return kept;
+        };
+        let matches = scanDoc(doc.text);
         if (matches.length === 0) {
           ctx.count("verified_docs");
           if (ignoredHits > 0) ctx.count("verify_ignored_windows", ignoredHits);
@@ -343,6 +338,10 @@ export const decontaminate = defineStage({
         }
         const details = spansOf(s.scanner.tokens, matches).map((span) => describeSpan(s, doc.text, span, excluded));
         const sets = setsOfMatches(s, matches, excluded);
+        found ??= await ctx.openFile(foundFile(ctx.stageId, ctx.shard));
+        const hit = new Set<number>();
+        for (const m of matches) for (const item of itemsOf(s, m.entry, excluded)) hit.add(item);
+        await found.write(`${JSON.stringify({ d: doc.id, i: [...hit].sort((a, b) => a - b) })}\n`);
         ctx.count("matched_docs");
         ctx.count("matched_windows", matches.length);
         for (const set of sets) ctx.count(`matched/${set}`);
@@ -379,7 +378,7 @@ export const decontaminate = defineStage({
           }
           text = plan.text;
           ignoredHits = 0;
-          matches = s.scanner.scan(text, accept);
+          matches = scanDoc(text);
           if (matches.length === 0) break;
           rounds++;
           spans = spansOf(s.scanner.tokens, matches);
@@ -427,7 +426,7 @@ export const decontaminate = defineStage({
               const s = await state(ctx.workDir, ctx.stageId);
               const ord = ordinal++;
               const excluded = excludedSets(s, doc);
-              const matches = s.scanner.scan(doc.text, excluded ? (e) => itemsOf(s, e, excluded).length > 0 : undefined);
+              const matches = edges(s.scanner, s.scanner.scan(doc.text, excluded ? (e) => itemsOf(s, e, excluded).length > 0 : undefined), undefined);
               if (matches.length === 0) return;
               const entries = [...new Set(matches.map((m) => m.entry))].sort((a, b) => a - b);
               const t = s.scanner.tokens;
@@ -436,7 +435,7 @@ export const decontaminate = defineStage({
                 texts.add(m.entry);
                 lines.push(`${JSON.stringify({ n: m.entry, t: normalizedTokens(doc.text.slice(t.start[m.tok]!, t.end[m.tok + m.len - 1]!)).join(" ") })}\n`);
               }
-              lines.push(`${JSON.stringify({ o: ord, id: doc.id, e: entries, ...(excluded ? { x: [...excluded].sort((a, b) => a - b) } : {}) })}\n`);
+              lines.push(`${JSON.stringify({ o: ord, id: doc.id, e: entries })}\n`);
             },
             async finish() {
               const file = await ctx.openFile(scanFile(ctx.stageId, ctx.shard));
@@ -451,21 +450,42 @@ export const decontaminate = defineStage({
       async report(ctx, stats) {
         const meta = await readIndexMeta(join(ctx.workDir, "index"), ctx.stageId);
         const step = JSON.parse(await readFile(join(ctx.workDir, "report.json"), "utf8")) as StepReport;
+        const items = JSON.parse(await readFile(join(ctx.workDir, "index", "items.json"), "utf8")) as { itemSet: number[]; itemIds: string[] };
+        const found = new Map<number, { docs: number; firstDoc: string }>();
+        for (let shard = 0; shard < ctx.shardCount; shard++) {
+          let text = "";
+          try {
+            text = await readFile(join(ctx.runDir, foundFile(ctx.stageId, shard)), "utf8");
+          } catch {
+            continue; // no document of this shard matched
+          }
+          for (const line of text.split("\n")) {
+            if (line === "") continue;
+            const row = JSON.parse(line) as { d: string; i: number[] };
+            for (const item of row.i) {
+              const f = found.get(item);
+              if (f) f.docs++;
+              else found.set(item, { docs: 1, firstDoc: row.d });
+            }
+          }
+        }
+        const perSet = meta.sets.map(() => [] as number[]);
+        for (const item of [...found.keys()].sort((a, b) => a - b)) perSet[items.itemSet[item]!]!.push(item);
         const c = stats.counters;
         const summary = indexSummary(meta) as { testSets: Record<string, Json>[] } & Record<string, Json>;
         return {
           mode: o.mode,
           index: { items: summary.items as number, ngrams: summary.ngrams as number, bytes: summary.bytes as number, ignoredInTooManyItems: summary.ignoredInTooManyItems as number },
           testSets: summary.testSets.map((set, i) => {
-            const found = step.sets[i];
             const name = String(set.name);
+            const list = perSet[i] ?? [];
             return {
               ...set,
-              itemsFound: found?.itemsFound ?? 0,
+              itemsFound: list.length,
               documentsMatched: c[`matched/${name}`] ?? 0,
               documentsDropped: c[`dropped/${name}`] ?? 0,
               documentsCut: c[`cut/${name}`] ?? 0,
-              found: (found?.found ?? []) as unknown as Json,
+              found: list.slice(0, MAX_FOUND).map((item) => ({ id: items.itemIds[item]!, ...(found.get(item) as { docs: number; firstDoc: string }) })),
             };
           }),
           ignored: {

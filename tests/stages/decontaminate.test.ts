@@ -247,6 +247,27 @@ describe("decontaminate: false-positive control", () => {
     expect(r.report("decontaminate").ignored).toMatchObject({ frequentInCorpus: 0, userList: 5 });
   });
 
+  it("does not take the edge of a boilerplate passage for evidence", async () => {
+    const FOOTER = "Irish Linux Users Group mailing list: for subscription information see the list page on our web site.";
+    const items = jsonl(
+      [
+        ["rivers", "Thanks for the answers, and please help"],
+        ["lakes", "That is all from me today, bye"],
+        ["hills", "Does anyone know where the old archive went"],
+      ].map(([id, text]) => ({ id, text: `${text} ${FOOTER}` })),
+    );
+    // "help" + the first 12 words of the footer is a window of "rivers" only; the footer is in 3 items
+    const docs = jsonl([{ id: "page", text: `Click Help\n${FOOTER}` }]);
+    const stage = "  - use: decontaminate\n    with: { testSets: [items.jsonl], maxItemsPerNgram: 2";
+    const edge = await run({ "items.jsonl": items, "in-0.jsonl": docs }, `${stage} }\n`);
+    expect(edge.ledger).toEqual([]);
+    expect(edge.report("decontaminate").verification).toEqual({ documentsKept: 1, documentsScannedClean: 1, ignoredWindowsLeft: 1, ok: true });
+    const off = await run({ "items.jsonl": items, "in-0.jsonl": docs }, `${stage}, maxBoilerplateShare: null }\n`);
+    expect(off.ledger.map((l) => [l.id, l.item, l.value, (l.matches as Report[])[0]?.ngram])).toEqual([
+      ["page", "rivers", 1, "help irish linux users group mailing list for subscription information see the list"],
+    ]);
+  });
+
   it("does not index n-grams shared by more than maxItemsPerNgram test items", async () => {
     const TEMPLATE = "Read the passage below carefully and then answer the question that follows it.";
     const items = jsonl(["rivers", "mountains", "deserts"].map((w) => ({ id: w, question: `${TEMPLATE} What is the longest of the ${w} on the continent of Africa?` })));

@@ -124,13 +124,12 @@ export class IndexBuilder {
    */
   build(maxItems: number): NgramIndex {
     const rows = this.rows;
-    const order = sortKeys(this.hi.subarray(0, rows), this.lo.subarray(0, rows));
-    const shortLen = new Map<number, number>();
-    const shortPrefix = new Map<number, [number, number]>();
-    for (let s = 0; s < this.short.length; s += 4) {
-      shortLen.set(this.short[s]!, this.short[s + 1]!);
-      shortPrefix.set(this.short[s]!, [this.short[s + 2]!, this.short[s + 3]!]);
-    }
+    // whole-segment rows: row → its place in `short` (4 numbers each), -1 for n-gram rows
+    const shortAt = new Int32Array(rows).fill(-1);
+    for (let s = 0; s < this.short.length; s += 4) shortAt[this.short[s]!] = s;
+    const rowIds = new Uint32Array(rows);
+    for (let i = 0; i < rows; i++) rowIds[i] = i;
+    const [rowHi, rowLo, rowItem, rowId] = sortRows(this.hi.subarray(0, rows), this.lo.subarray(0, rows), this.item.subarray(0, rows), rowIds);
     const hi = new U32Vec();
     const lo = new U32Vec();
     const len = new U32Vec();
@@ -143,42 +142,49 @@ export class IndexBuilder {
     const pref: [number, number, number][] = [];
     let r = 0;
     while (r < rows) {
-      const row0 = order[r]!;
-      const h = this.hi[row0]!;
-      const l = this.lo[row0]!;
-      let end = r + 1;
-      while (end < rows && this.hi[order[end]!] === h && this.lo[order[end]!] === l) end++;
-      // distinct items of the group (rows were added in item order and the sort is stable)
-      const items: number[] = [];
+      const h = rowHi[r]!;
+      const l = rowLo[r]!;
+      const from = postItems.length;
       let suppressed = false;
-      let whole: number | undefined;
-      let prefix: [number, number] | undefined;
-      for (let k = r; k < end; k++) {
-        const row = order[k]!;
-        const it = this.item[row]!;
+      let sorted = true;
+      let short = -1;
+      let prev = -1;
+      let k = r;
+      for (; k < rows; k++) {
+        if (k > r && (rowHi[k] !== h || rowLo[k] !== l)) break;
+        const it = rowItem[k]!;
+        const at = shortAt[rowId[k]!]!;
+        if (at !== -1) short = at;
         if (it === SUPPRESSED) suppressed = true;
-        else items.push(it);
-        const sl = shortLen.get(row);
-        if (sl !== undefined) {
-          whole = sl;
-          prefix = shortPrefix.get(row);
+        else if (it !== prev) {
+          if (it < prev) sorted = false;
+          postItems.push(it);
+          prev = it;
         }
       }
-      if (items.length > 1) dedupeSorted(items);
-      if (suppressed || items.length > maxItems) {
+      r = k;
+      let count = postItems.length - from;
+      if (!sorted) {
+        // rows of a merged index may come in any item order: sort and dedupe this group
+        const group = Array.from(postItems.data.subarray(from, postItems.length));
+        dedupeSorted(group);
+        postItems.length = from;
+        for (const it of group) postItems.push(it);
+        count = group.length;
+      }
+      if (suppressed || count > maxItems) {
+        postItems.length = from;
         supHi.push(h);
         supLo.push(l);
-        supItems.push(suppressed ? 0 : items.length);
-      } else {
-        const e = hi.length;
-        hi.push(h);
-        lo.push(l);
-        len.push(whole ?? 0);
-        for (const it of items) postItems.push(it);
-        postStart.push(postItems.length);
-        if (whole !== undefined && prefix) pref.push([prefix[0], prefix[1], e]);
+        supItems.push(suppressed ? 0 : count);
+        continue;
       }
-      r = end;
+      const e = hi.length;
+      hi.push(h);
+      lo.push(l);
+      len.push(short === -1 ? 0 : this.short[short + 1]!);
+      postStart.push(postItems.length);
+      if (short !== -1) pref.push([this.short[short + 2]!, this.short[short + 3]!, e]);
     }
     pref.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
     return makeIndex(this.params, {
@@ -233,6 +239,8 @@ export interface NgramIndex extends IndexArrays {
   find(hi: number, lo: number): number;
   /** First and end row in the prefix table of whole-segment entries starting with this key. */
   findPrefix(hi: number, lo: number, out: { from: number; to: number }): void;
+  /** Whether a key was left out for being held by too many items. */
+  isSuppressed(hi: number, lo: number): boolean;
 }
 
 /** A bucket directory over the top bits of sorted `hi`: `dir[b] … dir[b+1]` holds keys of bucket b. */
@@ -254,7 +262,8 @@ function directory(hi: Uint32Array): { dir: Uint32Array; shift: number } {
 export function makeIndex(params: NgramParams, a: IndexArrays): NgramIndex {
   const main = directory(a.hi);
   const prefix = directory(a.prefHi);
-  const { hi, lo, prefHi, prefLo } = a;
+  const suppressed = directory(a.suppressedHi);
+  const { hi, lo, prefHi, prefLo, suppressedHi, suppressedLo } = a;
   return {
     ...a,
     params,
@@ -279,32 +288,57 @@ export function makeIndex(params: NgramParams, a: IndexArrays): NgramIndex {
       while (k < end && prefHi[k] === h && prefLo[k] === l) k++;
       out.to = k;
     },
+    isSuppressed(h: number, l: number): boolean {
+      const b = h >>> suppressed.shift;
+      const end = suppressed.dir[b + 1]!;
+      for (let k = suppressed.dir[b]!; k < end; k++) if (suppressedHi[k] === h && suppressedLo[k] === l) return true;
+      return false;
+    },
   };
 }
 
 /**
- * Stable LSD radix sort of 64-bit keys (hi, lo): returns the row order. Four passes of 16 bits;
- * rows with equal keys keep their insertion order.
+ * Stable LSD radix sort of rows by their 64-bit key (hi, lo), moving the key and two payload
+ * arrays: six passes of 11 bits (2,048 buckets), each reading sequentially. Returns new arrays
+ * (the inputs are used as scratch space).
  */
-export function sortKeys(hi: Uint32Array, lo: Uint32Array): Uint32Array {
+export function sortRows(hi: Uint32Array, lo: Uint32Array, a: Uint32Array, b: Uint32Array): [Uint32Array, Uint32Array, Uint32Array, Uint32Array] {
   const n = hi.length;
-  let order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  let next = new Uint32Array(n);
-  const counts = new Uint32Array(65537);
-  for (let pass = 0; pass < 4; pass++) {
-    const src = pass < 2 ? lo : hi;
-    const shift = pass % 2 === 0 ? 0 : 16;
+  let src = [hi, lo, a, b] as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+  let dst = [new Uint32Array(n), new Uint32Array(n), new Uint32Array(n), new Uint32Array(n)] as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+  const counts = new Uint32Array(2049);
+  for (const [word, shift, bits] of [
+    [1, 0, 11],
+    [1, 11, 11],
+    [1, 22, 10],
+    [0, 0, 11],
+    [0, 11, 11],
+    [0, 22, 10],
+  ] as const) {
+    const mask = (1 << bits) - 1;
+    const key = src[word];
     counts.fill(0);
-    for (let i = 0; i < n; i++) counts[((src[order[i]!]! >>> shift) & 0xffff) + 1]!++;
-    for (let b = 0; b < 65536; b++) counts[b + 1]! += counts[b]!;
+    for (let i = 0; i < n; i++) counts[((key[i]! >>> shift) & mask) + 1]!++;
+    for (let d = 0; d < mask + 1; d++) counts[d + 1]! += counts[d]!;
+    const [sh, sl, sa, sb] = src;
+    const [dh, dl, da, db] = dst;
     for (let i = 0; i < n; i++) {
-      const row = order[i]!;
-      next[counts[(src[row]! >>> shift) & 0xffff]!++] = row;
+      const j = counts[(key[i]! >>> shift) & mask]!++;
+      dh[j] = sh[i]!;
+      dl[j] = sl[i]!;
+      da[j] = sa[i]!;
+      db[j] = sb[i]!;
     }
-    [order, next] = [next, order];
+    [src, dst] = [dst, src];
   }
-  return order;
+  return src;
+}
+
+/** The stable order of rows sorted by their 64-bit key (hi, lo). */
+export function sortKeys(hi: Uint32Array, lo: Uint32Array): Uint32Array {
+  const rows = new Uint32Array(hi.length);
+  for (let i = 0; i < rows.length; i++) rows[i] = i;
+  return sortRows(hi.slice(), lo.slice(), rows, new Uint32Array(hi.length))[2];
 }
 
 const MAGIC = 0x58444652; // "RFDX" little-endian

@@ -82,6 +82,51 @@ export class Scanner {
   }
 }
 
+/**
+ * Drops matches that are mostly boilerplate: windows more than `maxShare` of whose tokens lie in
+ * boilerplate windows (keys left out for being in too many items, or entries `ignored` flags).
+ * Such a window is the edge of a boilerplate passage (a word of context and twelve of a mailing
+ * list footer), not evidence of a test item. Uses the tokens of the last scan.
+ */
+export function dropBoilerplateEdges(scanner: Scanner, matches: readonly Match[], ignored: Uint8Array | undefined, maxShare: number): Match[] {
+  if (matches.length === 0) return [];
+  const t = scanner.tokens;
+  const index = scanner.index;
+  const { ngram, charNgram } = index.params;
+  const key = { hi: 0, lo: 0 };
+  const boiler = new Map<number, boolean>();
+  const isBoilerplate = (j: number): boolean => {
+    let known = boiler.get(j);
+    if (known === undefined) {
+      const len = t.isChar[j] === 1 ? charNgram : ngram;
+      known = false;
+      if (j >= 0 && j + len <= t.count) {
+        windowKey(t, j, len, key);
+        const e = index.find(key.hi, key.lo);
+        known = e >= 0 ? ignored !== undefined && ignored[e] !== 0 : index.isSuppressed(key.hi, key.lo);
+      }
+      boiler.set(j, known);
+    }
+    return known;
+  };
+  const longest = Math.max(ngram, charNgram);
+  return matches.filter((m) => {
+    // tokens of the window covered by a boilerplate window starting at j
+    let covered = 0;
+    let reach = m.tok;
+    for (let j = Math.max(0, m.tok - longest + 1); j < m.tok + m.len; j++) {
+      if (!isBoilerplate(j)) continue;
+      const end = Math.min(m.tok + m.len, j + (t.isChar[j] === 1 ? charNgram : ngram));
+      const start = Math.max(reach, j);
+      if (end > start) {
+        covered += end - start;
+        reach = Math.max(reach, end);
+      }
+    }
+    return covered <= maxShare * m.len;
+  });
+}
+
 /** Merges matches (in text order) into spans of overlapping or adjacent windows. */
 export function spansOf(tokens: Tokens, matches: readonly Match[]): Span[] {
   const spans: Span[] = [];
