@@ -199,7 +199,7 @@ async function accuracy(root: string, out: string): Promise<{ results: Record<st
       for (const m of (row.matches ?? []) as { items: { test_set: string; id: string }[] }[]) for (const it of m.items) named.add(`${it.test_set}\t${it.id}`);
       flagged.set(row.id, named);
     }
-    const rate = (ids: string[], hit: (id: string) => boolean): number => ids.filter(hit).length / Math.max(1, ids.length);
+    const rate = (ids: string[], hit: (id: string) => boolean): number => (ids.length === 0 ? Number.NaN : ids.filter(hit).length / ids.length);
     const ofKind = (kind: string): string[] => [...plants.values()].filter((p) => p.kind === kind).map((p) => p.doc);
     const found = (id: string): boolean => {
       const p = plants.get(id) as Plant;
@@ -226,7 +226,11 @@ async function accuracy(root: string, out: string): Promise<{ results: Record<st
     console.log(`\n[${name}] pipeline ${wall.toFixed(1)} s wall, ${cpu.toFixed(1)} s CPU (jobs, wall: ${Object.entries(jobs).map(([j, t]) => `${j} ${t.toFixed(1)} s`).join(", ")})`);
     console.log(`  recall exact  ${exact.toFixed(3)} (target ≥ 0.99)   edited ${edited.toFixed(3)} (target ≥ 0.90)   planted item named in the ledger: ${(100 * named).toFixed(1)} % of exact finds`);
     console.log(`  false positives: documents with boilerplate ${(100 * fpBoiler).toFixed(2)} % (target ≤ 1 %), untouched documents ${(100 * fpClean).toFixed(2)} %`);
-    console.log(`  recall by test set: ${Object.entries(bySetRecall).map(([s, r]) => `${s} ${r.exact.toFixed(2)}/${r.edited.toFixed(2)}`).join(", ")}`);
+    const show = (x: number): string => (Number.isNaN(x) ? "–" : x.toFixed(2));
+    console.log(`  recall by test set (exact/edited; – none planted): ${Object.entries(bySetRecall).map(([s, r]) => `${s} ${show(r.exact)}/${show(r.edited)}`).join(", ")}`);
+    const fpSets = new Map<string, number>();
+    for (const id of [...boiler, ...untouched]) for (const it of flagged.get(id) ?? []) fpSets.set(it.split("\t")[0] as string, (fpSets.get(it.split("\t")[0] as string) ?? 0) + 1);
+    console.log(`  false positives matched: ${[...fpSets].map(([s, n]) => `${s} ${n}`).join(", ") || "nothing"}`);
     console.log(`  edited recall by length: ${Object.entries(buckets).map(([b, r]) => `${b} ${r}`).join(", ")}`);
     const manifest = JSON.parse(await readFile(join(run.runDir, "manifest.json"), "utf8")) as { stages: { report: { ignored: unknown } }[] };
     const ignored = manifest.stages[0]?.report.ignored as { corpusThreshold: number | null; frequentInCorpus: number };

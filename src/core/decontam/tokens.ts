@@ -16,16 +16,17 @@
  */
 
 // character classes
+// (WORD, UPPER and LOWER are 1–3: the hot loop tests `(k - 1) >>> 0 < 3`)
 const SEP = 0;
-const WORD = 1; // ASCII lowercase letter or digit, or any other letter/number/mark
+const WORD = 1; // ASCII lowercase letter or digit, or any other letter/number that NFKC and lowercasing keep
 const UPPER = 2; // ASCII uppercase: lowercased on the fly
-const APOS = 3; // deleted
-const CHAR = 4; // a character of an unspaced script: a token by itself
-const MARK = 5; // combining mark: continues the current token
-const COMPLEX = 6; // a word character that NFKC or lowercasing changes: the token takes the slow path
-const SURROGATE = 7; // high surrogate: classified by code point
-const CHARX = 8; // a character of an unspaced script that NFKC changes (half-width kana, compatibility ideographs)
-const LOWER = 9; // a letter whose lowercase is one stable letter (É, Ж, Σ, and ς → σ): lowercased through `lowerMap`
+const LOWER = 3; // a letter whose lowercase is one stable letter (É, Ж, Σ, and ς → σ): lowercased through `lowerMap`
+const APOS = 4; // deleted
+const CHAR = 5; // a character of an unspaced script: a token by itself
+const MARK = 6; // combining mark: continues the current token
+const COMPLEX = 7; // a word character that NFKC or lowercasing changes: the token takes the slow path
+const SURROGATE = 8; // high surrogate: classified by code point
+const CHARX = 9; // a character of an unspaced script that NFKC changes (half-width kana, compatibility ideographs)
 
 let table: Uint8Array | undefined;
 /** Lowercase of each {@link LOWER} code unit. */
@@ -290,7 +291,7 @@ export function tokenize(text: string, t: Tokens): void {
     const c = text.charCodeAt(i);
     let k = cls[c]!;
     if (k === UNKNOWN) k = fillPage(c);
-    if (k === WORD || k === UPPER || k === LOWER) {
+    if ((k - 1) >>> 0 < 3) {
       if (!inWord) {
         inWord = true;
         complex = false;
