@@ -324,9 +324,9 @@ export const decontaminate = defineStage({
           return !excluded || itemsOf(s, e, excluded).length > 0;
         };
         const scanDoc = (text: string): Match[] => {
-          const found = s.scanner.scan(text, accept);
-          const kept = edges(s.scanner, found, ignored);
-          ignoredHits += found.length - kept.length;
+          const all = s.scanner.scan(text, accept);
+          const kept = edges(s.scanner, all, ignored);
+          ignoredHits += all.length - kept.length;
           return kept;
         };
         let matches = scanDoc(doc.text);
