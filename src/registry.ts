@@ -6,6 +6,7 @@ import { sample } from "./stages/sample.js";
 import { split } from "./stages/split.js";
 import { decontamIndex } from "./stages/decontam-index.js";
 import { decontaminate } from "./stages/decontaminate.js";
+import { tokenize } from "./stages/tokenize.js";
 
 /** Every stage a pipeline file may `use`. Adding a stage means adding one line here. */
 export const registry: Readonly<Record<string, StageDefinition>> = Object.freeze({
@@ -16,6 +17,7 @@ export const registry: Readonly<Record<string, StageDefinition>> = Object.freeze
   split,
   "decontam-index": decontamIndex,
   decontaminate,
+  tokenize,
 });
 
 /** Stage names in registry order. */

@@ -240,8 +240,8 @@ async function accuracy(root: string, out: string): Promise<{ results: Record<st
     for (const id of [...boiler, ...untouched]) for (const it of flagged.get(id) ?? []) fpSets.set(it.split("\t")[0] as string, (fpSets.get(it.split("\t")[0] as string) ?? 0) + 1);
     console.log(`  false positives matched: ${[...fpSets].map(([s, n]) => `${s} ${n}`).join(", ") || "nothing"}`);
     console.log(`  edited recall by length: ${Object.entries(buckets).map(([b, r]) => `${b} ${r}`).join(", ")}`);
-    const manifest = JSON.parse(await readFile(join(run.runDir, "manifest.json"), "utf8")) as { stages: { report: { ignored: unknown } }[] };
-    const ignored = manifest.stages[0]?.report.ignored as { corpusThreshold: number | null; frequentInCorpus: number };
+    const manifest = JSON.parse(await readFile(join(run.runDir, "manifest.json"), "utf8")) as { stages: { outputs: { ignored: unknown } }[] };
+    const ignored = manifest.stages[0]?.outputs.ignored as { corpusThreshold: number | null; frequentInCorpus: number };
     console.log(`  ignored: ${ignored.frequentInCorpus} n-grams frequent in the corpus (threshold ${ignored.corpusThreshold ?? "off"})`);
     results[name] = { exact, edited, namedShare: named, fpBoilerplate: fpBoiler, fpUntouched: fpClean, bySet: bySetRecall, editedByLength: buckets, cpu, wall, jobs };
   }

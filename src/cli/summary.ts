@@ -38,6 +38,12 @@ export function formatSummary(stats: RunStats, runDir: string, cwd = process.cwd
     `Removed  ${removed} documents (${pct(removed, read)}), each with its reason: ${dir}/ledger/`,
     `Stats    ${dir}/stats.json · manifest ${dir}/manifest.json`,
   ];
+  // token shards: `tokens/<split>` counters of tokenize stages
+  for (const stage of stats.stages.filter((s) => s.use === "tokenize")) {
+    const splits = Object.keys(stage.counters).filter((k) => k.startsWith("tokens/")).map((k) => k.slice(7));
+    const parts = splits.map((split) => `${split} ${stage.counters[`tokens/${split}`]} tokens (${stage.counters[`documents/${split}`] ?? 0} documents)`);
+    lines.splice(lines.length - 2, 0, `Tokens   ${parts.join(", ") || "none"}; stage \`${stage.id}\`, shards listed in manifest.json`);
+  }
   if (Object.keys(stats.output.byPartition).length > 0) {
     lines.splice(lines.length - 2, 0, `         by ${Object.entries(stats.output.byPartition).map(([k, v]) => `${k}: ${v}`).join(", ")}`);
   }

@@ -69,11 +69,11 @@ export interface Stage {
   /** Present on stages that need a corpus-wide computation before they can run (dedup, decontamination). */
   readonly barrier?: Barrier;
   /**
-   * A summary for `manifest.json` (`stages[i].report`), computed once after the run from the
-   * stage's merged stats and the files it left in its work folder (e.g. split sizes, a
-   * contamination report).
+   * Facts about what the stage wrote or decided (files, totals, tool versions, a report such as
+   * split sizes or contamination found), for `manifest.json`; called when the run ends, with the
+   * stage's stats merged over all shards.
    */
-  report?(ctx: StepContext, stats: StageStats): Promise<Json | undefined>;
+  describe?(ctx: StepContext, stats: StageStats): Promise<Record<string, Json>>;
 }
 
 /** Context of the corpus-wide steps of a barrier stage. */

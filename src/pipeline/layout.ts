@@ -21,7 +21,19 @@ export const layout = {
   pass: (pass: number) => join("passes", `p${pass}`),
   work: (stageId: string) => join("work", stageId),
   logs: "logs",
+  /** Log of one rank of one job (Slurm executor): everything the task printed, attempt after attempt. */
+  rankLog: (job: string, rank: number) => join("logs", job, `${rank}.log`),
+  rankLogDir: (job: string) => join("logs", job),
+  /** What one rank of one job is doing or did (Slurm executor), for `refinery status`. */
+  rankState: (job: string, rank: number) => join("state", "ranks", job, `${rank}.json`),
+  /** The Slurm jobs submitted for this run, submission after submission. */
+  slurm: join("state", "slurm.json"),
+  /** The batch scripts of one submission. */
+  slurmScripts: (submission: number) => join("state", "slurm", String(submission)),
 } as const;
+
+/** The job that merges stats and writes the manifest once every other job is complete. */
+export const FINALIZE = "finalize";
 
 /** Turns a metadata value into a safe folder name (no separators, no dot-dot). */
 export function partitionName(value: unknown): string {

@@ -36,6 +36,8 @@ export interface Overrides {
   readonly output?: string;
   /** Forces fail-fast on. */
   readonly failFast?: boolean;
+  /** Replaces `executor.type` and fields of `executor.slurm` (validated like the file). */
+  readonly executor?: { readonly type?: string; readonly slurm?: Readonly<Record<string, unknown>> };
 }
 
 export interface CompileOptions {
@@ -121,6 +123,12 @@ export function applyOverrides(raw: unknown, overrides: Overrides, source: strin
   if (overrides.input && overrides.input.length > 0) file.input = { ...(file.input as object), paths: [...overrides.input] };
   if (overrides.output !== undefined) file.output = { ...(file.output as object), dir: overrides.output };
   if (overrides.failFast) file.failFast = true;
+  if (overrides.executor) {
+    const executor = { ...((file.executor as Record<string, unknown> | undefined) ?? {}) };
+    if (overrides.executor.type !== undefined) executor.type = overrides.executor.type;
+    if (overrides.executor.slurm) executor.slurm = { ...((executor.slurm as Record<string, unknown> | undefined) ?? {}), ...overrides.executor.slurm };
+    file.executor = executor;
+  }
   for (const assignment of overrides.set ?? []) {
     const eq = assignment.indexOf("=");
     const key = eq > 0 ? assignment.slice(0, eq).trim() : "";
@@ -134,13 +142,13 @@ export function applyOverrides(raw: unknown, overrides: Overrides, source: strin
       file.seed = parseValue(rawValue);
       continue;
     }
-    if (head === "input" || head === "output") {
+    if (head === "input" || head === "output" || head === "executor") {
       if (rest.length === 0) {
         issues.push({ path: [`--set ${key}`], message: `expected ${head}.FIELD=VALUE` });
         continue;
       }
       const target = { ...((file[head] as Record<string, unknown> | undefined) ?? {}) };
-      setPath(target, rest, parseValue(rawValue, /paths$/.test(rest.join(".")) ? "array" : undefined));
+      setPath(target, rest, parseValue(rawValue, /(paths|sbatchArgs)$/.test(rest.join(".")) ? "array" : undefined));
       file[head] = target;
       continue;
     }

@@ -6,7 +6,7 @@ import type { TaskMessage, WorkerReply } from "./worker.js";
 
 
 export interface PoolHooks {
-  onProgress(delta: { bytes: number; docs: number }): void;
+  onProgress(delta: { bytes: number; docs: number; kept: number }): void;
   onLog(level: "info" | "warn", message: string): void;
   onTaskDone(): void;
 }

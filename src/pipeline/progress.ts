@@ -7,7 +7,7 @@ interface Out {
 
 function rate(n: number, seconds: number): string {
   const r = seconds > 0 ? n / seconds : 0;
-  return r >= 1e6 ? `${(r / 1e6).toFixed(1)}M` : r >= 1e3 ? `${(r / 1e3).toFixed(1)}k` : r.toFixed(0);
+  return r >= 1e6 ? `${(r / 1e6).toFixed(1)}M` : r >= 1e3 ? `${(r / 1e3).toFixed(1)}k` : r.toFixed(r >= 10 ? 0 : 1);
 }
 
 function duration(seconds: number): string {
@@ -20,6 +20,7 @@ function duration(seconds: number): string {
 export class Progress {
   #bytes = 0;
   #docs = 0;
+  #kept = 0;
   #tasksDone = 0;
   #tasks = 0;
   #job = "";
@@ -41,6 +42,7 @@ export class Progress {
     this.#tasksDone = skipped;
     this.#bytes = 0;
     this.#docs = 0;
+    this.#kept = 0;
     this.#totalBytes = bytes;
     this.#start = Date.now();
     this.#lastPrint = this.#start;
@@ -50,9 +52,10 @@ export class Progress {
     }
   }
 
-  add(delta: { bytes: number; docs: number }): void {
+  add(delta: { bytes: number; docs: number; kept: number }): void {
     this.#bytes += delta.bytes;
     this.#docs += delta.docs;
+    this.#kept += delta.kept;
   }
 
   taskDone(): void {
@@ -68,12 +71,13 @@ export class Progress {
     this.#timer = undefined;
   }
 
-  /** The current line, e.g. `p0  3/8 shards  12.3k docs/s  25.1 MB/s  ETA 1m05s`. */
+  /** The current line, e.g. `p0  3/8 tasks  120000 docs  12.3k docs/s  25.1 MB/s  kept 81.2%  ETA 1m05s`. */
   line(): string {
     const seconds = (Date.now() - this.#start) / 1000;
     const parts = [`${this.#job}`, `${this.#tasksDone}/${this.#tasks} tasks`];
     if (this.#docs > 0) parts.push(`${this.#docs} docs`, `${rate(this.#docs, seconds)} docs/s`);
     if (this.#bytes > 0) parts.push(`${rate(this.#bytes / 1e6, seconds)} MB/s`);
+    if (this.#docs > 0) parts.push(`kept ${((100 * this.#kept) / this.#docs).toFixed(1)}%`);
     if (this.#totalBytes > 0 && this.#bytes > 0) {
       const eta = ((this.#totalBytes - this.#bytes) * seconds) / this.#bytes;
       parts.push(`ETA ${duration(eta)}`);

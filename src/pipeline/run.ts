@@ -1,26 +1,31 @@
 import { createHash } from "node:crypto";
-import { availableParallelism } from "node:os";
 import { access, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import type { Json, Logger, StageDefinition } from "../core/stage.js";
-import { type StageStats, addStageStats, newStageStats, sortedStageStats } from "../core/stats.js";
+import { isAbsolute, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Logger, StageDefinition } from "../core/stage.js";
 import { PipelineError } from "../errors.js";
-import { defaultLevel } from "../io/compression.js";
-import { resolveInputs } from "../io/inputs.js";
+import { type InputFile, resolveInputs } from "../io/inputs.js";
 import { version } from "../version.js";
+import { finalizeRun, type RunStats } from "./finalize.js";
 import { type CompiledPipeline, type Overrides, compilePipelineText } from "./load.js";
 import { layout } from "./layout.js";
+import { runLocal } from "./local.js";
 import { type Job, planJobs } from "./plan.js";
-import { WorkerPool } from "./pool.js";
-import { Progress, type ProgressMode } from "./progress.js";
-import type { RunSpec } from "./spec.js";
-import { type ShardStats, type TaskEnv, isDone, runTask, stepContext, taskCount, writeFileAtomic } from "./task.js";
+import type { ProgressMode } from "./progress.js";
+import { activeSlurmJobs, type SlurmSubmission, submitRun } from "./slurm.js";
+import { type RunSpec, runRegistry } from "./spec.js";
+import { waitForRun } from "./status.js";
+import { type TaskEnv, taskCount, writeFileAtomic } from "./task.js";
+
+export { mergeStats, type RunStats } from "./finalize.js";
 
 export interface RunOptions extends Overrides {
   /** Worker threads; default: every core. 1 runs in this thread. */
   readonly workers?: number;
   /** Delete the results of an earlier run of a different pipeline in the same folder. */
   readonly force?: boolean;
+  /** Continue an earlier run of the same pipeline in the run folder; an error if there is none. */
+  readonly resume?: boolean;
   readonly progress?: ProgressMode;
   /** Where progress and log lines go (default: stderr). */
   readonly stderr?: { write(text: string): unknown };
@@ -28,15 +33,13 @@ export interface RunOptions extends Overrides {
   readonly cwd?: string;
   /** A stage registry to compile with; runs in this thread (worker threads use the built-in registry). */
   readonly registry?: Readonly<Record<string, StageDefinition>>;
-}
-
-/** The merged statistics of a run, as written to `stats.json`. */
-export interface RunStats {
-  readonly documents: { readonly read: number; readonly written: number; readonly removed: number };
-  readonly input: { readonly files: number; readonly bytes: number };
-  /** The reader, then every stage in pipeline order, summed over shards. */
-  readonly stages: readonly StageStats[];
-  readonly output: { readonly documents: number; readonly chars: number; readonly files: number; readonly byPartition: Readonly<Record<string, number>> };
+  /**
+   * Modules (paths or file URLs) exporting `stages`, a list of stage definitions that extend the
+   * registry. Every worker thread and Slurm task imports them too, so they must be reachable there.
+   */
+  readonly stageModules?: readonly string[];
+  /** Slurm executor: seconds between looks at the queue while waiting (default 2). */
+  readonly pollSeconds?: number;
 }
 
 export interface RunResult {
@@ -48,10 +51,22 @@ export interface RunResult {
   readonly seconds: number;
 }
 
-const RUN_ITEMS = ["output", "ledger", "removed", "stats", "passes", "work", "state", "logs", layout.manifest, layout.stats, layout.timings, "report.html"];
+/** A run folder made ready: the spec saved, the jobs planned. Executors start from here. */
+export interface PreparedRun {
+  readonly pipeline: CompiledPipeline;
+  readonly spec: RunSpec;
+  readonly runDir: string;
+  readonly inputs: readonly InputFile[];
+  readonly jobs: readonly Job[];
+  readonly log: Logger;
+  /** Date.now() when the run started. */
+  readonly started: number;
+}
 
-/** Loads a pipeline file and runs it. */
-export async function runPipelineFile(path: string, options: RunOptions = {}): Promise<RunResult> {
+const RUN_ITEMS = ["output", "ledger", "removed", "stats", "passes", "work", "state", "logs", "tokens", layout.manifest, layout.stats, layout.timings, "report.html"];
+
+/** Loads and compiles a pipeline file with the run's registry (built-in stages plus stage modules). */
+async function compileFile(path: string, options: RunOptions): Promise<{ pipeline: CompiledPipeline; text: string }> {
   const cwd = options.cwd ?? process.cwd();
   let text: string;
   try {
@@ -59,81 +74,100 @@ export async function runPipelineFile(path: string, options: RunOptions = {}): P
   } catch (cause) {
     throw new PipelineError("E_CONFIG", `Cannot read pipeline file \`${path}\`: ${(cause as Error).message}`, { cause });
   }
-  const pipeline = compilePipelineText(text, path, options, options.registry ? { registry: options.registry } : {});
+  const registry = options.registry ?? (options.stageModules ? await runRegistry(moduleUrls(options.stageModules, cwd)) : undefined);
+  const pipeline = compilePipelineText(text, path, options, registry ? { registry } : {});
+  return { pipeline, text };
+}
+
+/**
+ * Loads a pipeline file and runs it to the end with its executor: on this machine, or on Slurm
+ * (submitting every job, then waiting for the last one).
+ */
+export async function runPipelineFile(path: string, options: RunOptions = {}): Promise<RunResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const { pipeline, text } = await compileFile(path, options);
   return runPipeline(pipeline, text, { ...options, cwd });
 }
 
-/** Runs a compiled pipeline (its text is needed to rebuild it in worker threads). */
+/** A run handed to Slurm without waiting for it. */
+export interface SubmittedRun {
+  readonly runDir: string;
+  /** Undefined when every task was already complete (the run was finalized here). */
+  readonly submission?: SlurmSubmission;
+  readonly stats?: RunStats;
+}
+
+/** Loads a pipeline file, submits its unfinished work to Slurm and returns (follow it with `refinery status`). */
+export async function submitPipelineFile(path: string, options: RunOptions = {}): Promise<SubmittedRun> {
+  const cwd = options.cwd ?? process.cwd();
+  const { pipeline, text } = await compileFile(path, options);
+  if (pipeline.config.executor.type !== "slurm") throw new PipelineError("E_USAGE", "Submitting without waiting needs the Slurm executor (`--executor slurm` or `executor: { type: slurm }`)");
+  const run = await prepareRun(pipeline, text, { ...options, cwd });
+  const submission = await submitRun(run);
+  if (submission) return { runDir: run.runDir, submission };
+  return { runDir: run.runDir, stats: await finalizeHere(run) };
+}
+
+/** Runs a compiled pipeline (its text is needed to rebuild it in worker threads and Slurm tasks). */
 export async function runPipeline(pipeline: CompiledPipeline, pipelineText: string, options: RunOptions = {}): Promise<RunResult> {
+  const run = await prepareRun(pipeline, pipelineText, options);
+  if (pipeline.config.executor.type === "local") return runLocal(run, options);
+  const submission = await submitRun(run);
+  if (!submission) {
+    const stats = await finalizeHere(run);
+    const env: TaskEnv = { pipeline, runDir: run.runDir, cwd: run.spec.cwd, inputs: run.spec.inputs, log: run.log };
+    let tasks = 0;
+    for (const job of run.jobs) tasks += await taskCount(env, job);
+    return { runDir: run.runDir, stats, skippedTasks: tasks, ranTasks: 0, seconds: (Date.now() - run.started) / 1000 };
+  }
+  return waitForRun(run, submission, options);
+}
+
+/** Finalizes a run whose every task is complete, in this process. */
+async function finalizeHere(run: PreparedRun): Promise<RunStats> {
+  return finalizeRun({ pipeline: run.pipeline, runDir: run.runDir, cwd: run.spec.cwd, jobs: run.jobs, shards: run.inputs.length }, { startedAt: new Date(run.started).toISOString(), seconds: 0, executor: run.pipeline.config.executor.type, tasksRun: 0 });
+}
+
+function moduleUrls(modules: readonly string[], cwd: string): string[] {
+  return modules.map((m) => (/^file:/.test(m) ? m : pathToFileURL(isAbsolute(m) ? m : resolve(cwd, m)).href));
+}
+
+/** Resolves the inputs, saves the run spec and makes the run folder ready for any executor. */
+async function prepareRun(pipeline: CompiledPipeline, pipelineText: string, options: RunOptions): Promise<PreparedRun> {
   const started = Date.now();
   const cwd = options.cwd ?? process.cwd();
   const stderr = options.stderr ?? process.stderr;
-  const progressMode = options.progress ?? "off";
+  const onSlurm = pipeline.config.executor.type === "slurm";
+  if (onSlurm && options.registry !== undefined) {
+    throw new PipelineError("E_USAGE", "A custom `registry` cannot run on Slurm (tasks are separate processes); give the stages as `stageModules` instead");
+  }
+  if (onSlurm && options.workers !== undefined) throw new PipelineError("E_USAGE", "--workers is for the local executor; on Slurm each task runs --cpus-per-task worker threads");
+  if (!onSlurm && options.executor?.slurm !== undefined) throw new PipelineError("E_USAGE", "Slurm settings were given but the executor is local: add --executor slurm");
   const inputs = await resolveInputs(typeof pipeline.config.input.paths === "string" ? [pipeline.config.input.paths] : pipeline.config.input.paths, cwd);
   const runDir = resolve(cwd, pipeline.config.output.dir);
   const identity = runIdentity(pipeline, inputs.map((i) => i.path));
+  const { set, input, output, failFast, executor } = options;
   const spec: RunSpec = {
     pipelinePath: pipeline.source,
     pipelineText,
-    overrides: { ...(options.set ? { set: options.set } : {}), ...(options.input ? { input: options.input } : {}), ...(options.output !== undefined ? { output: options.output } : {}), ...(options.failFast ? { failFast: true } : {}) },
+    overrides: { ...(set ? { set } : {}), ...(input ? { input } : {}), ...(output !== undefined ? { output } : {}), ...(failFast ? { failFast: true } : {}), ...(executor ? { executor } : {}) },
     cwd,
     runDir,
     inputs: inputs.map((i) => i.path),
     identity,
+    ...(options.stageModules ? { stageModules: moduleUrls(options.stageModules, cwd) } : {}),
   };
-  await prepareRunDir(runDir, spec, options.force ?? false);
-
+  await prepareRunDir(runDir, spec, options.force ?? false, options.resume ?? false);
   const log: Logger = {
     info: (message) => stderr.write(`${message}\n`),
     warn: (message) => stderr.write(`warning: ${message}\n`),
   };
-  const progress = new Progress(progressMode, stderr);
-  const env: TaskEnv = { pipeline, runDir, cwd, inputs: spec.inputs, log, onProgress: (d) => progress.add(d) };
-  const jobs = planJobs(pipeline);
-  const workers = Math.max(1, options.workers ?? availableParallelism());
-  const inThread = workers === 1 || options.registry !== undefined;
-  const pool = inThread ? undefined : new WorkerPool(workers, spec, { onProgress: (d) => progress.add(d), onLog: (level, m) => log[level](m), onTaskDone: () => progress.taskDone() });
-  const timings: Record<string, number> = {};
-  let skipped = 0;
-  let ran = 0;
-  try {
-    for (const job of jobs) {
-      const jobStart = Date.now();
-      const count = await taskCount(env, job);
-      const pending: number[] = [];
-      for (let task = 0; task < count; task++) if (!(await isDone(runDir, job.name, task))) pending.push(task);
-      skipped += count - pending.length;
-      ran += pending.length;
-      const bytes = job.kind === "pass" && job.pass.index === 0 ? pending.reduce((sum, t) => sum + (inputs[t]?.bytes ?? 0), 0) : 0;
-      progress.startJob(job.name, count, count - pending.length, bytes);
-      if (pool && pending.length > 1) await pool.run(job.name, pending);
-      else for (const task of pending) {
-        await runTask(env, job, task);
-        progress.taskDone();
-      }
-      if (pending.length > 0) progress.endJob();
-      timings[job.name] = (Date.now() - jobStart) / 1000;
-    }
-  } finally {
-    progress.stop();
-    await pool?.close();
-  }
-
-  const shardStats = await readShardStats(runDir, jobs, inputs.length);
-  const stats = mergeStats(shardStats, jobs);
-  await writeFileAtomic(join(runDir, layout.stats), `${JSON.stringify(stats, null, 2)}\n`);
-  const reports = await stageReports(env, stats);
-  await writeFileAtomic(join(runDir, layout.manifest), `${JSON.stringify(manifest(pipeline, shardStats, reports), null, 2)}\n`);
-  const seconds = (Date.now() - started) / 1000;
-  await writeFileAtomic(join(runDir, layout.timings), `${JSON.stringify({ startedAt: new Date(started).toISOString(), seconds, workers: inThread ? 1 : workers, tasksRun: ran, tasksSkipped: skipped, jobs: timings }, null, 2)}\n`);
-  const problem = runConservation(stats, shardStats, jobs);
-  if (problem) throw new PipelineError("E_RUN", `Conservation check failed for the run: ${problem}`);
-  return { runDir, stats, skippedTasks: skipped, ranTasks: ran, seconds };
+  return { pipeline, spec, runDir, inputs, jobs: planJobs(pipeline), log, started };
 }
 
 /** What determines a run's outputs; a run folder only resumes a run with the same identity. */
 function runIdentity(pipeline: CompiledPipeline, inputs: readonly string[]): string {
-  const { failFast: _ignored, ...config } = pipeline.config;
+  const { failFast: _failFast, executor: _executor, ...config } = pipeline.config;
   return createHash("sha256").update(JSON.stringify({ version, config, inputs })).digest("hex");
 }
 
@@ -146,8 +180,12 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Creates the run folder, checks it is writable, and refuses to mix two different pipelines' results. */
-async function prepareRunDir(runDir: string, spec: RunSpec, force: boolean): Promise<void> {
+/**
+ * Creates the run folder, checks it is writable, and refuses to mix two different pipelines' results
+ * or to touch a run whose Slurm jobs are still queued or running.
+ */
+async function prepareRunDir(runDir: string, spec: RunSpec, force: boolean, resume: boolean): Promise<void> {
+  if (force && resume) throw new PipelineError("E_USAGE", "--force starts over and --resume continues: give one of them");
   try {
     await mkdir(runDir, { recursive: true });
     const probe = join(runDir, `.write-test-${process.pid}`);
@@ -157,10 +195,24 @@ async function prepareRunDir(runDir: string, spec: RunSpec, force: boolean): Pro
     throw new PipelineError("E_OUTPUT", `Cannot write to the run folder \`${runDir}\`: ${(cause as Error).message}`, { cause });
   }
   const specPath = join(runDir, layout.spec);
-  if (await exists(specPath)) {
+  const hasSpec = await exists(specPath);
+  if (resume && !hasSpec) throw new PipelineError("E_RUN", `Nothing to resume: \`${runDir}\` holds no earlier run. Run without --resume to start one.`);
+  if (hasSpec) {
+    const active = await activeSlurmJobs(runDir).catch((error: unknown) => {
+      // without Slurm's commands here, nothing of this run can be queued on this machine's cluster
+      if (error instanceof PipelineError && /not on the PATH/.test(error.message)) return [];
+      throw error;
+    });
+    if (active.length > 0) {
+      throw new PipelineError(
+        "E_RUN",
+        `The run in \`${runDir}\` still has Slurm jobs queued or running (${active.join(", ")}).\nFollow them with \`refinery status ${runDir}\`, or cancel them with \`scancel ${active.join(" ")}\` before running it again.`,
+      );
+    }
     const previous = JSON.parse(await readFile(specPath, "utf8")) as RunSpec;
     if (previous.identity !== spec.identity) {
       if (!force) {
+        if (resume) throw new PipelineError("E_RUN", `Cannot resume: the run folder \`${runDir}\` holds results of a different pipeline, inputs or Refinery version.`);
         throw new PipelineError(
           "E_RUN",
           `The run folder \`${runDir}\` holds results of a different pipeline, inputs or Refinery version.\nUse --force to delete them and start over, or choose another --output.`,
@@ -182,96 +234,3 @@ async function clearRun(runDir: string): Promise<void> {
   await Promise.all(RUN_ITEMS.map((item) => rm(join(runDir, item), { recursive: true, force: true })));
 }
 
-async function readShardStats(runDir: string, jobs: readonly Job[], shards: number): Promise<ShardStats[][]> {
-  const passes = jobs.filter((j): j is Extract<Job, { kind: "pass" }> => j.kind === "pass");
-  return Promise.all(
-    passes.map((job) =>
-      Promise.all(Array.from({ length: shards }, async (_, shard) => JSON.parse(await readFile(join(runDir, layout.shardStats(job.pass.index, shard)), "utf8")) as ShardStats)),
-    ),
-  );
-}
-
-/** Sums shard statistics in shard order. The reader of later passes (reading intermediate files) is internal and left out. */
-export function mergeStats(byPass: readonly (readonly ShardStats[])[], jobs: readonly Job[]): RunStats {
-  const passes = jobs.filter((j): j is Extract<Job, { kind: "pass" }> => j.kind === "pass");
-  const stages: StageStats[] = [];
-  let read = 0;
-  let removed = 0;
-  let inputBytes = 0;
-  passes.forEach((job, p) => {
-    const shards = byPass[p] ?? [];
-    const first = p === 0 ? [newStageStats("read", "read", "reader")] : [];
-    const merged = [...first, ...job.pass.stages.map((c) => newStageStats(c.stage.id, c.stage.use, c.stage.kind))];
-    for (const shard of shards) {
-      removed += shard.ledgerRows;
-      const own = p === 0 ? shard.stages : shard.stages.slice(1);
-      own.forEach((s, i) => addStageStats(merged[i] as StageStats, s));
-      if (p === 0) {
-        read += (shard.stages[0] as StageStats).seen;
-        inputBytes += shard.input?.bytes ?? 0;
-      }
-    }
-    stages.push(...merged.map(sortedStageStats));
-  });
-  const final = byPass[byPass.length - 1] ?? [];
-  const byPartition: Record<string, number> = {};
-  for (const shard of final) for (const [k, v] of Object.entries(shard.written.byPartition)) byPartition[k] = (byPartition[k] ?? 0) + v;
-  const written = final.reduce((sum, s) => sum + s.written.docs, 0);
-  return {
-    documents: { read, written, removed },
-    input: { files: byPass[0]?.length ?? 0, bytes: inputBytes },
-    stages,
-    output: {
-      documents: written,
-      chars: final.reduce((sum, s) => sum + s.written.chars, 0),
-      files: final.reduce((sum, s) => sum + s.written.files.length, 0),
-      byPartition: Object.fromEntries(Object.entries(byPartition).sort(([a], [b]) => (a < b ? -1 : 1))),
-    },
-  };
-}
-
-/** Run-level conservation: read = written + removed, and each pass reads what the previous wrote. */
-function runConservation(stats: RunStats, byPass: readonly (readonly ShardStats[])[], jobs: readonly Job[]): string | undefined {
-  const { read, written, removed } = stats.documents;
-  if (read !== written + removed) return `read ${read} ≠ written ${written} + removed ${removed}`;
-  const passes = jobs.filter((j) => j.kind === "pass").length;
-  for (let p = 1; p < passes; p++) {
-    const before = byPass[p - 1] ?? [];
-    const after = byPass[p] ?? [];
-    for (let shard = 0; shard < after.length; shard++) {
-      const wrote = before[shard]?.written.docs ?? 0;
-      const readNext = (after[shard]?.stages[0] as StageStats | undefined)?.seen ?? 0;
-      if (wrote !== readNext) return `shard ${shard}: pass ${p - 1} wrote ${wrote} documents, pass ${p} read ${readNext}`;
-    }
-  }
-  return undefined;
-}
-
-/** The `report` of every stage that has one, by stage id. */
-async function stageReports(env: TaskEnv, stats: RunStats): Promise<Map<string, Json>> {
-  const reports = new Map<string, Json>();
-  for (const compiled of env.pipeline.stages) {
-    const { stage } = compiled;
-    const own = stats.stages.find((s) => s.id === stage.id);
-    if (!stage.report || !own) continue;
-    const report = await stage.report(stepContext(env, compiled), own);
-    if (report !== undefined) reports.set(stage.id, report);
-  }
-  return reports;
-}
-
-/** The manifest: everything needed to reproduce the run; nothing that changes between identical runs. */
-function manifest(pipeline: CompiledPipeline, byPass: readonly (readonly ShardStats[])[], reports: ReadonlyMap<string, Json>): Record<string, unknown> {
-  const { config } = pipeline;
-  return {
-    refinery: version,
-    node: process.versions.node,
-    pipeline: { source: pipeline.source, sha256: pipeline.sourceHash },
-    seed: config.seed,
-    input: { ...config.input, files: (byPass[0] ?? []).map((s) => s.input) },
-    output: { ...config.output, level: config.output.level ?? (config.output.compression === "none" ? null : defaultLevel[config.output.compression]) },
-    failFast: config.failFast,
-    stages: pipeline.stages.map((c) => ({ id: c.stage.id, use: c.stage.use, kind: c.stage.kind, seed: c.seed, options: c.options, ...(reports.has(c.stage.id) ? { report: reports.get(c.stage.id) } : {}) })),
-    passes: byPass.length,
-  };
-}

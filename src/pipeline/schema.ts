@@ -16,7 +16,7 @@ export const Size = z.union([z.number().int().positive(), z.string()]).transform
 });
 
 /** Stage ids name folders and CLI overrides, so they are restricted; these names are taken. */
-export const RESERVED_IDS = new Set(["input", "output", "read", "seed", "write", "stages"]);
+export const RESERVED_IDS = new Set(["input", "output", "read", "seed", "write", "stages", "executor"]);
 
 export const StepConfig = z.strictObject({
   use: z.string().min(1).describe("Stage name (see `refinery stages`)"),
@@ -47,6 +47,32 @@ export const OutputConfig = z.strictObject({
   removed: z.boolean().default(false).describe("Also write removed documents under removed/<stage>/"),
 });
 
+/** Slurm settings; used when the executor is `slurm` (a file may keep them and run locally too). */
+export const SlurmConfig = z.strictObject({
+  partition: z.string().min(1).optional().describe("Partition (sbatch --partition); default: the cluster's default partition"),
+  time: z
+    .union([z.number().int().positive().transform(String), z.string()])
+    .pipe(z.string().regex(/^(?:\d+-\d{1,2}(?::\d{2}){0,2}|\d+(?::\d{2}){0,2}|UNLIMITED|INFINITE)$/, "expected a Slurm time limit such as 90, 4:00:00 or 1-12:00:00"))
+    .optional()
+    .describe("Time limit per task (sbatch --time): minutes, H:MM:SS or D-HH:MM:SS; default: the partition's"),
+  cpusPerTask: z.number().int().min(1).default(1).describe("CPUs per task (sbatch --cpus-per-task); a task runs that many shards at once in worker threads"),
+  memPerTask: z
+    .union([z.number().int().positive().transform(String), z.string()])
+    .pipe(z.string().regex(/^\d+[KMGT]?$/, "expected a Slurm memory size such as 4000, 4000M or 8G"))
+    .optional()
+    .describe("Memory per task (sbatch --mem); default: the cluster's DefMemPerCPU/DefMemPerNode"),
+  tasks: z.number().int().min(1).optional().describe("Array tasks (ranks) per job; default: one per shard. Rank r runs shards r, r+tasks, …"),
+  maxConcurrent: z.number().int().min(1).optional().describe("At most this many tasks of a job run at once (sbatch --array …%N)"),
+  retries: z.number().int().min(0).max(10).default(0).describe("Run a failed task again up to this many times in the same allocation (transient errors); its complete shards are not redone"),
+  jobName: z.string().regex(/^[A-Za-z0-9_.-]+$/, "expected letters, digits, `_`, `.` or `-`").default("refinery").describe("Prefix of the Slurm job names (`<jobName>-<job>`)"),
+  sbatchArgs: z.array(z.string().regex(/^-/, "expected an sbatch option starting with `-`, e.g. --account=lm")).default([]).describe("Extra sbatch options, e.g. [--account=lm, --qos=high]"),
+});
+
+export const ExecutorConfig = z.strictObject({
+  type: z.enum(["local", "slurm"]).default("local").describe("local: worker threads on this machine; slurm: one sbatch job array per job"),
+  slurm: SlurmConfig.default(() => SlurmConfig.parse({})).describe("Slurm settings"),
+});
+
 export const PipelineFile = z.strictObject({
   version: z.literal(1).describe("Pipeline file format version"),
   seed: z.number().int().min(0).default(0).describe("Base seed; stages derive theirs from it and their id"),
@@ -54,8 +80,11 @@ export const PipelineFile = z.strictObject({
   input: InputConfig,
   output: OutputConfig,
   stages: z.array(StepConfig).default([]),
+  executor: ExecutorConfig.default(() => ExecutorConfig.parse({})).describe("Where the jobs run; never changes the results"),
 });
 
 export type PipelineConfig = z.output<typeof PipelineFile>;
 export type InputSettings = z.output<typeof InputConfig>;
 export type OutputSettings = z.output<typeof OutputConfig>;
+export type ExecutorSettings = z.output<typeof ExecutorConfig>;
+export type SlurmSettings = z.output<typeof SlurmConfig>;

@@ -23,7 +23,14 @@ export interface TaskEnv {
   readonly inputs: readonly string[];
   readonly log: Logger;
   /** Called now and then with the raw input bytes and documents read since the last call. */
-  readonly onProgress?: (delta: { bytes: number; docs: number }) => void;
+  readonly onProgress?: (delta: Progress) => void;
+}
+
+/** Progress since the last report: raw input bytes read, documents read, documents written. */
+export interface Progress {
+  readonly bytes: number;
+  readonly docs: number;
+  readonly kept: number;
 }
 
 /** What one shard of a pass produced; saved as `stats/p<pass>-<shard>.json`. */
@@ -206,15 +213,19 @@ async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard
     let lastProgress = Date.now();
     let progressDocs = 0;
     let progressBytes = 0;
+    let progressKept = 0;
+    let writtenDocs = 0;
+    let writtenChars = 0;
     const progress = (): void => {
       if (!env.onProgress) return;
       const now = Date.now();
       if (now - lastProgress < 250) return;
       lastProgress = now;
       const bytes = inputFacts?.tally.bytes ?? 0;
-      env.onProgress({ bytes: bytes - progressBytes, docs: read.seen - progressDocs });
+      env.onProgress({ bytes: bytes - progressBytes, docs: read.seen - progressDocs, kept: writtenDocs - progressKept });
       progressBytes = bytes;
       progressDocs = read.seen;
+      progressKept = writtenDocs;
     };
 
     async function* tap(docs: AsyncIterable<Doc>, before: StageStats | undefined, after: StageStats | undefined): AsyncIterable<Doc> {
@@ -270,8 +281,6 @@ async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard
       const ctx = stageContext(env, pass.observer, newStageStats(pass.observer.stage.id, "", ""), shard, txn, { record, removed: undefined, failFast });
       observer = pass.observer.stage.barrier.observe(ctx);
     }
-    let writtenDocs = 0;
-    let writtenChars = 0;
     for await (const doc of stream) {
       writtenDocs++;
       writtenChars += doc.text.length;
@@ -287,7 +296,7 @@ async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard
     }
     if (observer) await observer.finish();
     await flush();
-    if (env.onProgress) env.onProgress({ bytes: (inputFacts?.tally.bytes ?? 0) - progressBytes, docs: read.seen - progressDocs });
+    if (env.onProgress) env.onProgress({ bytes: (inputFacts?.tally.bytes ?? 0) - progressBytes, docs: read.seen - progressDocs, kept: writtenDocs - progressKept });
 
     // --- conservation, then commit
     const problems = [read, ...stageStats].map(conservationError).filter((p): p is string => p !== undefined);

@@ -43,7 +43,7 @@ export function heldOutFile(stageId: string, shard: number): string {
 }
 
 /** A summary of an index for the manifest. */
-export function indexSummary(meta: { entries: number; suppressed: number; suppressedMaxItems: number; items: number; bytes: number; sets: readonly TestSetInfo[] }): Json {
+export function indexSummary(meta: { entries: number; suppressed: number; suppressedMaxItems: number; items: number; bytes: number; sets: readonly TestSetInfo[] }): Record<string, Json> {
   return {
     items: meta.items,
     ngrams: meta.entries,
@@ -120,7 +120,7 @@ export const decontamIndex = defineStage({
       async *run(docs) {
         yield* docs;
       },
-      async report(ctx) {
+      async describe(ctx) {
         return indexSummary(await readIndexMeta(join(ctx.workDir, "index"), ctx.stageId));
       },
     };

@@ -447,7 +447,7 @@ export const decontaminate = defineStage({
         steps: [{ name: "decide", tasks: () => 1, run: async (_task, ctx) => decide(o, await state(ctx.workDir, ctx.stageId), ctx) }],
       },
       run: apply,
-      async report(ctx, stats) {
+      async describe(ctx, stats) {
         const meta = await readIndexMeta(join(ctx.workDir, "index"), ctx.stageId);
         const step = JSON.parse(await readFile(join(ctx.workDir, "report.json"), "utf8")) as StepReport;
         const items = JSON.parse(await readFile(join(ctx.workDir, "index", "items.json"), "utf8")) as { itemSet: number[]; itemIds: string[] };

@@ -82,7 +82,7 @@ export const split = defineStage({
           yield withMeta(doc, { [o.field]: name });
         }
       },
-      async report(_ctx, stats) {
+      async describe(_ctx, stats) {
         const documents: Record<string, number> = {};
         const chars: Record<string, number> = {};
         for (const name of names) {

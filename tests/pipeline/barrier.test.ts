@@ -106,7 +106,7 @@ describe("barrier stages", () => {
     expect(await readdir(join(runDir, "state", "done"))).toEqual(["drop-repeats.decide", "p0", "p1"]);
   });
 
-  it("run `prepare` steps before the pass they observe, resolve files against the working folder, and put reports in the manifest", async () => {
+  it("run `prepare` steps before the pass they observe, resolve files against the working folder, and describe themselves with their stats in the manifest", async () => {
     // drops the ids listed in a file; `prepare` reads the list before any document is seen
     const listed = defineStage({
       use: "listed",
@@ -148,7 +148,7 @@ describe("barrier stages", () => {
               else yield doc;
             }
           },
-          async report(ctx, stats) {
+          async describe(ctx, stats) {
             return { observed: Number(await readFile(join(ctx.workDir, "hits-0.txt"), "utf8")), dropped: stats.dropped.listed ?? 0 };
           },
         };
@@ -163,8 +163,8 @@ describe("barrier stages", () => {
     expect(planJobs(await loadPipeline(join(dir, "pipeline.yaml"), {}, { registry: reg })).map((j) => j.name)).toEqual(["listed.load", "p0", "p1"]);
     const { stats, runDir } = await runPipelineFile("pipeline.yaml", { cwd: dir, registry: reg });
     expect(stats.documents).toEqual({ read: 3, written: 1, removed: 2 });
-    const manifest = JSON.parse(await readFile(join(runDir, "manifest.json"), "utf8")) as { stages: { id: string; report?: unknown }[] };
-    expect(manifest.stages.map((s) => [s.id, s.report])).toEqual([
+    const manifest = JSON.parse(await readFile(join(runDir, "manifest.json"), "utf8")) as { stages: { id: string; outputs?: unknown }[] };
+    expect(manifest.stages.map((s) => [s.id, s.outputs])).toEqual([
       ["normalize", undefined],
       ["listed", { observed: 2, dropped: 2 }],
     ]);

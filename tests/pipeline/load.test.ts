@@ -56,7 +56,7 @@ describe("pipeline validation", () => {
       "version: expected one of 1, got number 2",
       "input.paths: expected a string, but it is missing",
       "output.dir: expected a string, got number 5",
-      "stagez: unknown option; did you mean `stages`? (known: version, seed, failFast, input, output, stages)",
+      "stagez: unknown option; did you mean `stages`? (known: version, seed, failFast, input, output, stages, executor)",
     ]);
   });
 

@@ -64,8 +64,8 @@ describe("decontamination accuracy on a slice of the benchmark", () => {
     // paragraphs (40+ words) keeps an unedited 13-word run
     expect(found("edited")).toHaveLength(20);
     expect(ledger.filter((l) => !planted.has(l.id)).map((l) => l.id)).toEqual([]);
-    const manifest = JSON.parse(await readFile(join(runDir, "manifest.json"), "utf8")) as { stages: { report: { ignored: { frequentInCorpus: number; top: { docs: number }[] } } }[] };
-    const ignored = manifest.stages[0]?.report.ignored;
+    const manifest = JSON.parse(await readFile(join(runDir, "manifest.json"), "utf8")) as { stages: { outputs: { ignored: { frequentInCorpus: number; top: { docs: number }[] } } }[] };
+    const ignored = manifest.stages[0]?.outputs.ignored;
     expect(ignored?.frequentInCorpus).toBeGreaterThan(0);
     expect(ignored?.top[0]?.docs).toBe(12);
   });

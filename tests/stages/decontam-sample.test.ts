@@ -36,8 +36,8 @@ describe("the sample job: decontamination and a train/test split", () => {
 
     // sides: output/train and output/test
     expect(Object.keys(stats.output.byPartition)).toEqual(["test", "train"]);
-    const manifest = JSON.parse(await readFile(join(runDir, "manifest.json"), "utf8")) as { stages: { id: string; report?: Record<string, any> }[] };
-    const report = (id: string): Record<string, any> => manifest.stages.find((s) => s.id === id)?.report as Record<string, any>;
+    const manifest = JSON.parse(await readFile(join(runDir, "manifest.json"), "utf8")) as { stages: { id: string; outputs?: Record<string, any> }[] };
+    const report = (id: string): Record<string, any> => manifest.stages.find((s) => s.id === id)?.outputs as Record<string, any>;
     expect(report("split").documents.test).toBeGreaterThan(0);
     const decontam = report("decontaminate");
     expect(decontam.verification.ok).toBe(true);

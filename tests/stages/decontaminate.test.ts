@@ -23,13 +23,13 @@ async function run(files: Record<string, string>, stages: string, options: { wor
   const output = options.output ?? "";
   await writePipeline(dir, `version: 1\nseed: 1\ninput: { paths: "in-*.jsonl" }\noutput: { dir: out, compression: none${output} }\nstages:\n${stages}`);
   const result = await runPipelineFile("pipeline.yaml", { cwd: dir, workers: options.workers ?? 1 });
-  const manifest = JSON.parse(await readFile(join(result.runDir, "manifest.json"), "utf8")) as { stages: { id: string; report?: Report }[] };
+  const manifest = JSON.parse(await readFile(join(result.runDir, "manifest.json"), "utf8")) as { stages: { id: string; outputs?: Report }[] };
   return {
     dir,
     ...result,
     ledger: await ledgerRows(result.runDir),
     output: await readAllRows<Row>(join(result.runDir, "output")),
-    report: (id: string): Report => manifest.stages.find((s) => s.id === id)?.report as Report,
+    report: (id: string): Report => manifest.stages.find((s) => s.id === id)?.outputs as Report,
   };
 }
 
