@@ -44,6 +44,14 @@ export function formatSummary(stats: RunStats, runDir: string, cwd = process.cwd
     const parts = splits.map((split) => `${split} ${stage.counters[`tokens/${split}`]} tokens (${stage.counters[`documents/${split}`] ?? 0} documents)`);
     lines.splice(lines.length - 2, 0, `Tokens   ${parts.join(", ") || "none"}; stage \`${stage.id}\`, shards listed in manifest.json`);
   }
+  // decontamination: documents matched and removed per test set, and the verification
+  for (const stage of stats.stages.filter((s) => s.use === "decontaminate")) {
+    const c = stage.counters;
+    const sets = Object.keys(c).filter((k) => k.startsWith("matched/")).map((k) => k.slice(8));
+    const parts = sets.map((set) => `${set} ${c[`matched/${set}`]} matched (${c[`dropped/${set}`] ?? 0} removed${c[`cut/${set}`] ? `, ${c[`cut/${set}`]} cut` : ""})`);
+    const verified = (c.verified_docs ?? 0) === stage.kept ? `all ${stage.kept} kept documents scanned clean` : `${c.verified_docs ?? 0} of ${stage.kept} kept documents scanned clean`;
+    lines.splice(lines.length - 2, 0, `Decontam ${parts.join(", ") || "nothing matched"}; ${verified}; stage \`${stage.id}\`, report in manifest.json`);
+  }
   if (Object.keys(stats.output.byPartition).length > 0) {
     lines.splice(lines.length - 2, 0, `         by ${Object.entries(stats.output.byPartition).map(([k, v]) => `${k}: ${v}`).join(", ")}`);
   }

@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { formatSummary } from "../../src/cli/summary.js";
 import { normalizedTokens } from "../../src/core/decontam/tokens.js";
 import { prng } from "../../src/core/hash.js";
 import { loadPipeline } from "../../src/pipeline/load.js";
@@ -82,6 +83,7 @@ describe("decontaminate: drop", () => {
     expect(report.testSets[0].found).toEqual([{ id: "q1", docs: 1, firstDoc: "d1" }]);
     expect(report.documents).toEqual({ scanned: 2, matched: 1, dropped: 1, cut: 0, charsRemoved: 0 });
     expect(report.verification).toEqual({ documentsKept: 1, documentsScannedClean: 1, ignoredWindowsLeft: 0, ok: true });
+    expect(formatSummary(r.stats, r.runDir, r.dir)).toContain("Decontam testset 1 matched (1 removed); all 1 kept documents scanned clean; stage `decontaminate`, report in manifest.json\n");
   });
 
   it("indexes short items whole (at least minWords), and reads JSON arrays, plain text and dotted fields", async () => {
