@@ -17,3 +17,6 @@ export { type InspectOptions, type TokenReport, formatTokenReport, inspectTokens
 export { type MergeResult, type ShardInfo, mergeMegatron, readShardInfo, readShardTokens } from "./io/token-files.js";
 export { type TextTokenizer, TIKTOKEN_ENCODINGS, loadTokenizer } from "./stages/tokenize/tokenizer.js";
 export { type TokenDtype, type TokenFormat, dtypeFor, megatronIndexBytes, parseMegatronIndex } from "./core/tokens/format.js";
+export { UND, isDetectableCode, languageName, toLanguageCode } from "./core/lang/codes.js";
+export { type Detector, type DetectorName, type Prediction, detectorLanguages, loadDetector } from "./stages/language/detectors.js";
+export { type EvalReport, type EvalRow, evaluate } from "./stages/language/evaluate.js";

@@ -1,5 +1,7 @@
 import type { StageDefinition } from "./core/stage.js";
 import { fieldFilter } from "./stages/field-filter.js";
+import { language } from "./stages/language/language.js";
+import { languageFilter } from "./stages/language/language-filter.js";
 import { length } from "./stages/length.js";
 import { normalize } from "./stages/normalize.js";
 import { sample } from "./stages/sample.js";
@@ -18,6 +20,8 @@ export const registry: Readonly<Record<string, StageDefinition>> = Object.freeze
   "decontam-index": decontamIndex,
   decontaminate,
   tokenize,
+  language,
+  "language-filter": languageFilter,
 });
 
 /** Stage names in registry order. */

@@ -38,6 +38,17 @@ export function formatSummary(stats: RunStats, runDir: string, cwd = process.cwd
     `Removed  ${removed} documents (${pct(removed, read)}), each with its reason: ${dir}/ledger/`,
     `Stats    ${dir}/stats.json · manifest ${dir}/manifest.json`,
   ];
+  // the language mix, from the `lang/<code>` counters of a language-tagging stage
+  for (const s of stats.stages) {
+    const mix = Object.entries(s.counters)
+      .filter(([k]) => k.startsWith("lang/"))
+      .map(([k, v]) => [k.slice(5), v] as const)
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    if (mix.length === 0) continue;
+    const shown = mix.slice(0, 12).map(([k, v]) => `${k} ${v}`);
+    if (mix.length > 12) shown.push(`${mix.length - 12} more`);
+    lines.splice(lines.findIndex((l) => l.startsWith("Kept ")), 0, `Languages (${s.id}): ${shown.join(", ")}`, "");
+  }
   // token shards: `tokens/<split>` counters of tokenize stages
   for (const stage of stats.stages.filter((s) => s.use === "tokenize")) {
     const splits = Object.keys(stage.counters).filter((k) => k.startsWith("tokens/")).map((k) => k.slice(7));
