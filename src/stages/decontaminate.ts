@@ -22,7 +22,9 @@
  * found, documents matched, dropped and cut), the ignored n-grams, and a verification: every
  * document leaving the stage was scanned, and how many indexed n-grams it still holds (0).
  */
+import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { z } from "zod";
 import { type Doc, withText } from "../core/doc.js";
@@ -209,17 +211,19 @@ async function decide(o: Options, state: ScanState, ctx: StepContext): Promise<v
   const { index } = state.stored;
   const docFreq = new Uint32Array(index.size);
   const texts = new Map<number, string>();
-  const rows: ScanRow[] = [];
   let scanned = 0;
   for (let shard = 0; shard < ctx.shardCount; shard++) {
     const rel = scanFile(ctx.stageId, shard);
-    let text: string;
-    try {
-      text = await readFile(join(ctx.runDir, rel), "utf8");
-    } catch (cause) {
-      throw new PipelineError("E_RUN", `${ctx.stageId}: missing scan file \`${rel}\` of shard ${shard}`, { cause });
-    }
-    for (const line of text.split("\n")) {
+    const stream = createReadStream(join(ctx.runDir, rel), { encoding: "utf8" });
+    const failed = new Promise<never>((_, reject) =>
+      stream.once("error", (cause) => reject(new PipelineError("E_RUN", `${ctx.stageId}: cannot read the scan file \`${rel}\` of shard ${shard}: ${cause.message}`, { cause }))),
+    );
+    failed.catch(() => undefined);
+    const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+    const next = async (it: AsyncIterator<string>): Promise<IteratorResult<string>> => Promise.race([it.next(), failed]);
+    const it = lines[Symbol.asyncIterator]();
+    for (let r = await next(it); !r.done; r = await next(it)) {
+      const line = r.value;
       if (line === "") continue;
       const row = JSON.parse(line) as ScanRow | { n: number; t: string } | { docs: number };
       if ("n" in row) {
@@ -230,7 +234,6 @@ async function decide(o: Options, state: ScanState, ctx: StepContext): Promise<v
         scanned += row.docs;
         continue;
       }
-      rows.push(row);
       for (const e of row.e) docFreq[e]!++;
     }
   }
@@ -418,9 +421,10 @@ export const decontaminate = defineStage({
       barrier: {
         prepare: [{ name: "index", tasks: () => 1, run: (_task, ctx) => buildIndex(o, params, ctx) }],
         observe(ctx) {
-          const lines: string[] = [];
           const texts = new Set<number>();
           let ordinal = 0;
+          let file: ShardFile | undefined;
+          const open = async (): Promise<ShardFile> => (file ??= await ctx.openFile(scanFile(ctx.stageId, ctx.shard)));
           return {
             async add(doc) {
               const s = await state(ctx.workDir, ctx.stageId);
@@ -428,19 +432,18 @@ export const decontaminate = defineStage({
               const excluded = excludedSets(s, doc);
               const matches = edges(s.scanner, s.scanner.scan(doc.text, excluded ? (e) => itemsOf(s, e, excluded).length > 0 : undefined), undefined);
               if (matches.length === 0) return;
+              const out = await open();
               const entries = [...new Set(matches.map((m) => m.entry))].sort((a, b) => a - b);
               const t = s.scanner.tokens;
               for (const m of matches) {
                 if (texts.has(m.entry)) continue;
                 texts.add(m.entry);
-                lines.push(`${JSON.stringify({ n: m.entry, t: normalizedTokens(doc.text.slice(t.start[m.tok]!, t.end[m.tok + m.len - 1]!)).join(" ") })}\n`);
+                await out.write(`${JSON.stringify({ n: m.entry, t: normalizedTokens(doc.text.slice(t.start[m.tok]!, t.end[m.tok + m.len - 1]!)).join(" ") })}\n`);
               }
-              lines.push(`${JSON.stringify({ o: ord, id: doc.id, e: entries })}\n`);
+              await out.write(`${JSON.stringify({ o: ord, id: doc.id, e: entries })}\n`);
             },
             async finish() {
-              const file = await ctx.openFile(scanFile(ctx.stageId, ctx.shard));
-              for (const line of lines) await file.write(line);
-              await file.write(`${JSON.stringify({ docs: ordinal })}\n`);
+              await (await open()).write(`${JSON.stringify({ docs: ordinal })}\n`);
             },
           };
         },
