@@ -20,3 +20,4 @@ export { type TokenDtype, type TokenFormat, dtypeFor, megatronIndexBytes, parseM
 export { UND, isDetectableCode, languageName, toLanguageCode } from "./core/lang/codes.js";
 export { type Detector, type DetectorName, type Prediction, detectorLanguages, loadDetector } from "./stages/language/detectors.js";
 export { type EvalReport, type EvalRow, evaluate } from "./stages/language/evaluate.js";
+export { WordSplit, splitWords, words } from "./core/text/words.js";

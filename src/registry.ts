@@ -1,9 +1,16 @@
 import type { StageDefinition } from "./core/stage.js";
 import { fieldFilter } from "./stages/field-filter.js";
+import { exactDedup } from "./stages/dedup/exact.js";
+import { minhashDedup } from "./stages/dedup/minhash.js";
+import { htmlExtract } from "./stages/html-extract.js";
 import { language } from "./stages/language/language.js";
 import { languageFilter } from "./stages/language/language-filter.js";
 import { length } from "./stages/length.js";
 import { normalize } from "./stages/normalize.js";
+import { c4Quality } from "./stages/quality/c4-quality.js";
+import { finewebQuality } from "./stages/quality/fineweb-quality.js";
+import { gopherQuality } from "./stages/quality/gopher-quality.js";
+import { gopherRepetition } from "./stages/quality/gopher-repetition.js";
 import { sample } from "./stages/sample.js";
 import { split } from "./stages/split.js";
 import { decontamIndex } from "./stages/decontam-index.js";
@@ -12,16 +19,23 @@ import { tokenize } from "./stages/tokenize.js";
 
 /** Every stage a pipeline file may `use`. Adding a stage means adding one line here. */
 export const registry: Readonly<Record<string, StageDefinition>> = Object.freeze({
+  "html-extract": htmlExtract,
   normalize,
+  language,
+  "language-filter": languageFilter,
   length,
   "field-filter": fieldFilter,
   sample,
+  "gopher-quality": gopherQuality,
+  "gopher-repetition": gopherRepetition,
+  "c4-quality": c4Quality,
+  "fineweb-quality": finewebQuality,
+  "exact-dedup": exactDedup,
+  "minhash-dedup": minhashDedup,
   split,
   "decontam-index": decontamIndex,
   decontaminate,
   tokenize,
-  language,
-  "language-filter": languageFilter,
 });
 
 /** Stage names in registry order. */

@@ -6,7 +6,7 @@ const files = (await readdir(new URL("../pipelines/", import.meta.url))).filter(
 
 describe("pipelines/", () => {
   it("has the recipes the README promises", () => {
-    expect(files).toEqual(expect.arrayContaining(["passthrough.yaml", "sample.yaml", "language.yaml"]));
+    expect(files).toEqual(expect.arrayContaining(["passthrough.yaml", "sample.yaml", "extract.yaml", "language.yaml", "gopher.yaml", "c4.yaml", "fineweb.yaml", "tokenize.yaml"]));
   });
 
   it.each(files)("pipelines/%s compiles", async (name) => {

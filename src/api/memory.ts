@@ -29,6 +29,7 @@ export async function runStageInMemory(def: StageDefinition, options: unknown, d
     seed: typeof parsed.seed === "number" ? parsed.seed : deriveSeed(pipelineSeed, def.use),
     workDir: "",
     runDir: "",
+    cwd: process.cwd(),
     drop: (doc, removal) => {
       if (!def.codes.includes(removal.reason)) throw new Error(`Stage \`${def.use}\` dropped with undeclared reason \`${removal.reason}\``);
       outcome.drops.push({ id: doc.id, removal });

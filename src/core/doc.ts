@@ -4,7 +4,10 @@ export interface DocSource {
   readonly file: string;
   /** 1-based line number for line-oriented inputs (JSONL). */
   readonly line?: number;
-  /** Byte offset of the record in the (decompressed) input stream. */
+  /**
+   * Byte offset of the record: in the decompressed stream for JSONL; on disk for WARC (for
+   * `.warc.gz`, the start of the record's gzip member, as CDX indexes give it).
+   */
   readonly offset?: number;
   /** Index of the record in its file, for formats without lines (JSON arrays, Parquet rows). */
   readonly record?: number;

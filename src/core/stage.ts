@@ -47,6 +47,8 @@ export interface StageContext {
   readonly workDir: string;
   /** The run folder. */
   readonly runDir: string;
+  /** The working folder that relative paths in the pipeline (inputs, option paths) are resolved against. */
+  readonly cwd: string;
   /** Records a removal (ledger, stats, optional exclusions). The stage must not yield `doc` afterwards. */
   drop(doc: Doc, removal: Removal): void;
   /** Records a per-document failure; throws instead when the run is fail-fast. */
@@ -81,7 +83,7 @@ export interface StepContext {
   readonly stageId: string;
   readonly workDir: string;
   readonly runDir: string;
-  /** The working folder: relative paths in stage options (e.g. test-set files) are resolved against it. */
+  /** The working folder that relative paths in the pipeline are resolved against. */
   readonly cwd: string;
   /** Number of shards of the pass that observed the documents. */
   readonly shardCount: number;
@@ -115,6 +117,31 @@ export interface Barrier {
    * pass whose documents `observe` sees, so the observer can use their result.
    */
   readonly prepare?: readonly BarrierStep[];
+  /**
+   * Optional pre-flight check and estimate, run before any input is read: may reject the run
+   * (e.g. a missing reference index) and returns lines telling the expected disk and memory use.
+   */
+  preflight?(input: InputProfile, ctx: PreflightContext): Promise<readonly string[]>;
+}
+
+/** What is known about the input before a run starts (documents estimated from samples of the input). */
+export interface InputProfile {
+  readonly files: number;
+  /** Bytes on disk (compressed where the files are). */
+  readonly bytes: number;
+  /** Estimated documents and uncompressed bytes of records. */
+  readonly docs: number;
+  readonly textBytes: number;
+  /** Worker threads the run will use. */
+  readonly workers: number;
+}
+
+/** Where a pre-flight check runs. */
+export interface PreflightContext {
+  readonly stageId: string;
+  readonly cwd: string;
+  readonly runDir: string;
+  readonly seed: number;
 }
 
 /** Facts a stage may use while it is being built from its options. */

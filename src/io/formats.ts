@@ -1,7 +1,9 @@
 import type { Doc } from "../core/doc.js";
 import { type RawTally, fileBytes } from "./bytes.js";
 import type { Compression } from "./compression.js";
+import { readParquet } from "./parquet.js";
 import { type RecordOptions, type RecordSink, readJsonArray, readJsonl } from "./records.js";
+import { readWarc } from "./warc.js";
 
 /** Everything a format reader gets for one input file. */
 export interface ReadRequest {
@@ -20,6 +22,9 @@ export type FormatReader = (request: ReadRequest) => AsyncIterable<Doc>;
 export const formats = {
   jsonl: (r) => readJsonl(fileBytes(r.path, r.compression, r.tally), r.records, r.sink),
   json: (r) => readJsonArray(fileBytes(r.path, r.compression, r.tally), r.records, r.sink),
+  warc: (r) => readWarc(r.path, r.compression, r.tally, { records: r.records, sink: r.sink }),
+  // Parquet compresses pages internally; the file itself is read by random access
+  parquet: (r) => readParquet(r.path, r.tally, r.records, r.sink),
 } as const satisfies Record<string, FormatReader>;
 
 export type FormatName = keyof typeof formats;

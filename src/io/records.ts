@@ -9,7 +9,11 @@ export interface BadRecord {
   /** `<file>:<line>` (or `<file>#<record>`), stable across runs. */
   readonly id: string;
   readonly source: DocSource;
-  /** Reason code: malformed_json, not_an_object, missing_text, invalid_id, invalid_utf8, record_too_large, truncated_input, corrupt_input. */
+  /**
+   * Reason code: malformed_json, not_an_object, missing_text, invalid_id, invalid_utf8,
+   * record_too_large, truncated_input, corrupt_input; WARC also malformed_warc, malformed_http,
+   * not_html, empty_payload, bad_content_encoding.
+   */
   readonly reason: string;
   /** What went wrong, for people: names what was expected. */
   readonly message: string;
@@ -26,6 +30,8 @@ export interface RecordOptions {
   readonly invalidUtf8: "drop" | "replace";
   /** Records longer than this (bytes) are recorded as `record_too_large` without being buffered. */
   readonly maxRecordBytes: number;
+  /** Metadata fields to keep (by their name in the input); `undefined` keeps every field. */
+  readonly metaFields?: readonly string[] | undefined;
 }
 
 /** Receives what a reader could not turn into documents. */
@@ -70,8 +76,10 @@ export function rowToDoc(row: unknown, source: DocSource, options: RecordOptions
     return { id, source, reason: "missing_text", message: `${where}: expected a string \`${options.textField}\` field; ${found}` };
   }
   const meta: Record<string, unknown> = {};
+  const keep = options.metaFields;
   for (const key in record) {
     if (key === options.idField || key === options.textField) continue;
+    if (keep !== undefined && !keep.includes(key)) continue;
     meta[RESERVED.has(key) ? `${key}_original` : key] = record[key];
   }
   return { id, text, meta, source };
@@ -107,7 +115,8 @@ export async function* readJsonl(bytes: AsyncIterable<Buffer>, options: RecordOp
   let oversizeHead: Buffer | undefined;
   let line = 1;
   let offset = 0;
-  const canReuse = options.idField === "id" && options.textField === "text";
+  // rows already in output shape are written back as their bytes, unless fields must be left out
+  const canReuse = options.idField === "id" && options.textField === "text" && options.metaFields === undefined;
 
   function* handle(buf: Buffer): Generator<Doc> {
     const source: DocSource = { file, line, offset };

@@ -23,10 +23,10 @@ export interface RunStats {
 export interface FinalizeInput {
   readonly pipeline: CompiledPipeline;
   readonly runDir: string;
-  /** The working folder stage options are resolved against. */
-  readonly cwd: string;
   readonly jobs: readonly Job[];
   readonly shards: number;
+  /** The folder relative paths of the run were resolved against. */
+  readonly cwd: string;
 }
 
 /**
@@ -120,7 +120,7 @@ async function stageOutputs(input: FinalizeInput, stats: RunStats): Promise<Map<
     if (!stage.describe) continue;
     const workDir = join(input.runDir, layout.work(stage.id));
     const own = stats.stages.find((s) => s.id === stage.id) ?? newStageStats(stage.id, stage.use, stage.kind);
-    outputs.set(stage.id, await stage.describe({ stageId: stage.id, workDir, runDir: input.runDir, cwd: input.cwd, shardCount: input.shards, seed: compiled.seed, log }, own));
+    outputs.set(stage.id, await stage.describe({ stageId: stage.id, workDir, runDir: input.runDir, shardCount: input.shards, seed: compiled.seed, log, cwd: input.cwd }, own));
   }
   return outputs;
 }

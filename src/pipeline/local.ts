@@ -46,7 +46,7 @@ export async function runLocal(run: PreparedRun, options: RunOptions): Promise<R
   }
 
   const seconds = (Date.now() - started) / 1000;
-  const stats = await finalizeRun({ pipeline, runDir, cwd: spec.cwd, jobs, shards: inputs.length }, {
+  const stats = await finalizeRun({ pipeline, runDir, jobs, shards: inputs.length, cwd: spec.cwd }, {
     startedAt: new Date(started).toISOString(),
     seconds,
     workers: inThread ? 1 : workers,

@@ -62,7 +62,7 @@ export async function runRank(runDir: string, jobName: string, rank: number, opt
     const pipeline = await compileSpec(spec);
     const jobs = planJobs(pipeline);
     if (jobName === FINALIZE) {
-      await finalizeRun({ pipeline, runDir, cwd: spec.cwd, jobs, shards: spec.inputs.length }, await slurmTimings(runDir, jobs.map((j) => j.name)));
+      await finalizeRun({ pipeline, runDir, jobs, shards: spec.inputs.length, cwd: spec.cwd }, await slurmTimings(runDir, jobs.map((j) => j.name)));
       log.info(`finalize: stats.json and manifest.json written`);
     } else {
       const job = jobs.find((j) => j.name === jobName);

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { createHash } from "node:crypto";
 import { access, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
@@ -11,6 +12,7 @@ import { type CompiledPipeline, type Overrides, compilePipelineText } from "./lo
 import { layout } from "./layout.js";
 import { runLocal } from "./local.js";
 import { type Job, planJobs } from "./plan.js";
+import { preflight } from "./preflight.js";
 import type { ProgressMode } from "./progress.js";
 import { activeSlurmJobs, type SlurmSubmission, submitRun } from "./slurm.js";
 import { type RunSpec, runRegistry } from "./spec.js";
@@ -125,7 +127,7 @@ export async function runPipeline(pipeline: CompiledPipeline, pipelineText: stri
 
 /** Finalizes a run whose every task is complete, in this process. */
 async function finalizeHere(run: PreparedRun): Promise<RunStats> {
-  return finalizeRun({ pipeline: run.pipeline, runDir: run.runDir, cwd: run.spec.cwd, jobs: run.jobs, shards: run.inputs.length }, { startedAt: new Date(run.started).toISOString(), seconds: 0, executor: run.pipeline.config.executor.type, tasksRun: 0 });
+  return finalizeRun({ pipeline: run.pipeline, runDir: run.runDir, jobs: run.jobs, shards: run.inputs.length, cwd: run.spec.cwd }, { startedAt: new Date(run.started).toISOString(), seconds: 0, executor: run.pipeline.config.executor.type, tasksRun: 0 });
 }
 
 function moduleUrls(modules: readonly string[], cwd: string): string[] {
@@ -162,6 +164,10 @@ async function prepareRun(pipeline: CompiledPipeline, pipelineText: string, opti
     info: (message) => stderr.write(`${message}\n`),
     warn: (message) => stderr.write(`warning: ${message}\n`),
   };
+  // what the corpus-wide stages will need on disk and in memory, printed before anything runs
+  const slurm = pipeline.config.executor.slurm;
+  const parallel = onSlurm ? (slurm?.tasks ?? inputs.length) * (slurm?.cpusPerTask ?? 1) : options.registry !== undefined ? 1 : Math.max(1, options.workers ?? availableParallelism());
+  await preflight(pipeline, inputs, cwd, runDir, parallel, log);
   return { pipeline, spec, runDir, inputs, jobs: planJobs(pipeline), log, started };
 }
 

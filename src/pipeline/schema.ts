@@ -29,10 +29,14 @@ export const StepConfig = z.strictObject({
 });
 
 export const InputConfig = z.strictObject({
-  format: z.enum(formatNames).default("jsonl").describe("Input format"),
+  format: z.enum(formatNames).default("jsonl").describe("Input format: jsonl, json (one array), warc (WARC/WET, plain or .warc.gz), parquet"),
   paths: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe("Files or glob patterns, relative to the working directory"),
-  idField: z.string().min(1).default("id").describe("Field holding the document id; missing ids become `<file>:<line>`"),
-  textField: z.string().min(1).default("text").describe("Field holding the document text"),
+  idField: z.string().min(1).default("id").describe("Field holding the document id; missing ids become `<file>:<line>` (jsonl, json, parquet)"),
+  textField: z.string().min(1).default("text").describe("Field holding the document text (jsonl, json, parquet)"),
+  metaFields: z
+    .array(z.string().min(1))
+    .optional()
+    .describe("Metadata fields to keep (names as in the input); other fields are left out. Default: every field"),
   compression: z.enum(["auto", "none", "gzip", "zstd"]).default("auto").describe("auto: from the file extension (.gz, .zst)"),
   invalidUtf8: z.enum(["drop", "replace"]).default("drop").describe("drop: record the line as invalid_utf8; replace: decode with U+FFFD"),
   maxRecordBytes: Size.default(128 * 1024 ** 2).describe("Longer records are recorded as record_too_large"),

@@ -199,7 +199,7 @@ async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard
       source = formats[input.format]({
         path: resolve(env.cwd, path),
         compression: input.compression === "auto" ? compressionOf(path) : input.compression,
-        records: { file: path, idField: input.idField, textField: input.textField, invalidUtf8: input.invalidUtf8, maxRecordBytes: input.maxRecordBytes },
+        records: { file: path, idField: input.idField, textField: input.textField, invalidUtf8: input.invalidUtf8, maxRecordBytes: input.maxRecordBytes, metaFields: input.metaFields },
         sink: badSink,
         tally,
       });
@@ -363,6 +363,7 @@ function stageContext(env: TaskEnv, compiled: CompiledStage, stats: StageStats, 
     seed: compiled.seed,
     workDir: join(env.runDir, layout.work(stage.id)),
     runDir: env.runDir,
+    cwd: env.cwd,
     log: env.log,
     drop(doc: Doc, removal: Removal): void {
       if (!declared.has(removal.reason)) {

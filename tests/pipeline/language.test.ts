@@ -88,18 +88,23 @@ describe("language tagging, filtering and routing in a run", () => {
   it("the sample job tags every document; the tags agree with the sample's labels on real pages", async () => {
     const out = await tempDir();
     const { stats } = await runPipelineFile("pipelines/sample.yaml", { cwd: repoRoot, workers: 2, output: out });
-    const tag = stats.stages.find((s) => s.use === "language") as StageStats;
-    expect(tag.seen).toBe(279);
+    const at = stats.stages.findIndex((s) => s.use === "language");
+    const tag = stats.stages[at] as StageStats;
+    // every document that reaches the tagger gets a tag (html-extract before it drops empty pages)
+    expect(tag.seen).toBe((stats.stages[at - 1] as StageStats).kept);
+    expect(tag.seen).toBeGreaterThan(270);
     const mix = Object.entries(tag.counters).filter(([k]) => k.startsWith("lang/")).reduce((sum, [, v]) => sum + v, 0);
-    expect(mix).toBe(279);
+    expect(mix).toBe(tag.seen);
     const manifest = JSON.parse(await readFile(join(repoRoot, "fixtures", "sample", "manifest.json"), "utf8")) as { id: string; kind: string; lang: string }[];
     const rows = await readAllRows<{ id: string; lang: string }>(join(out, "output"));
     const tagged = new Map(rows.map((r) => [r.id, r.lang]));
     const pages = manifest.filter((m) => m.kind === "page" && tagged.has(m.id));
     const disagree = pages.filter((m) => tagged.get(m.id) !== toLanguageCode(m.lang));
     // the labels come from install paths: the pages that disagree are untranslated pages (English
-    // text under a localized menu) in the pl, fa, ar, fr, zh, hi, el, es, cs folders
-    expect(disagree.length / pages.length).toBeLessThan(0.1);
+    // text under a localized menu) in the pl, fa, ar, fr, ru, zh, hi, el, es, cs folders; with the
+    // menus extracted away and the quality filters before the output, they are a larger share of the
+    // ~90 pages that reach it
+    expect(disagree.length / pages.length).toBeLessThan(0.15);
     expect(disagree.map((m) => tagged.get(m.id))).toEqual(disagree.map(() => "en"));
   });
 

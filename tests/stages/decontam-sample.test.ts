@@ -41,14 +41,14 @@ describe("the sample job: decontamination and a train/test split", () => {
     expect(report("split").documents.test).toBeGreaterThan(0);
     const decontam = report("decontaminate");
     expect(decontam.verification.ok).toBe(true);
+    // the items quoted by the pages that reached decontamination (the quality filters may take some first)
+    const reached = contam.filter((c) => ledger.some((l) => l.id === c.id && l.stage === "decontaminate"));
+    expect(reached.length).toBeGreaterThanOrEqual(4);
     expect(decontam.testSets.map((s: Record<string, unknown>) => [s.name, s.items, s.itemsFound])).toEqual([
-      ["testset", 40, 11],
+      ["testset", 40, new Set(reached.flatMap((c) => c.testset_items ?? [])).size],
       ["split=test", report("test-index").items, decontam.testSets[1].itemsFound],
     ]);
-    // the verification: every page left was scanned again; boilerplate shared with the test side
-    // (cookie banners, the synthetic sites' footers) is ignored, and counted
+    // the verification: every page left was scanned again in its final form
     expect(decontam.verification.documentsScannedClean).toBe(decontam.verification.documentsKept);
-    expect(decontam.ignored.frequentInCorpus).toBeGreaterThan(0);
-    expect(decontam.ignored.top[0].docs).toBeGreaterThan(decontam.ignored.corpusThreshold);
   });
 });

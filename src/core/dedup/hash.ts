@@ -1,0 +1,68 @@
+/**
+ * 32-bit hashing primitives for deduplication: MurmurHash3's finalizer and block mixing, used on
+ * numbers (token hashes, signature words) so that nothing allocates strings in the hot loops.
+ */
+
+/** MurmurHash3's 32-bit finalizer: a bijection that spreads every input bit over the output. */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** One MurmurHash3 block step: mixes the 32-bit word `k` into the running hash `h`. */
+export function mixBlock(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** MurmurHash3-style hash of `count` 32-bit words of `words` starting at `start`. */
+export function hashWords(words: ArrayLike<number>, start: number, count: number, seed: number): number {
+  let h = seed | 0;
+  for (let i = 0; i < count; i++) h = mixBlock(h, words[start + i] as number);
+  return fmix32(h ^ (count * 4));
+}
+
+/** Eight lowercase hex digits of a 32-bit number. */
+export function hex32(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, "0");
+}
+
+const f64 = new Float64Array(1);
+const f64Words = new Uint32Array(f64.buffer);
+
+/** Splits a double into two 32-bit words (platform byte order), for fixed-size binary records. */
+export function doubleToWords(value: number, out: Uint32Array, at: number): void {
+  f64[0] = value;
+  out[at] = f64Words[0] as number;
+  out[at + 1] = f64Words[1] as number;
+}
+
+/** Inverse of {@link doubleToWords}. */
+export function wordsToDouble(words: ArrayLike<number>, at: number): number {
+  f64Words[0] = words[at] as number;
+  f64Words[1] = words[at + 1] as number;
+  return f64[0] as number;
+}
+
+const f32 = new Float32Array(1);
+const f32Word = new Uint32Array(f32.buffer);
+
+/** A float32 as its 32-bit pattern (for similarity values in binary records). */
+export function floatToWord(value: number): number {
+  f32[0] = value;
+  return f32Word[0] as number;
+}
+
+/** Inverse of {@link floatToWord}. */
+export function wordToFloat(word: number): number {
+  f32Word[0] = word;
+  return f32[0] as number;
+}

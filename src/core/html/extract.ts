@@ -1,0 +1,549 @@
+/**
+ * HTML → main text, in one streaming pass of htmlparser2 plus a pass over the blocks it produced.
+ *
+ * Rendering: block elements start a new block; a blank line separates blocks, list items, table
+ * cells and definition terms stand on their own lines, headings are lines of their own, `<pre>` is
+ * kept as is, `<br>` breaks a line; entities are decoded; script, style, noscript, template, svg,
+ * iframe, forms controls, media and anything `hidden`/`aria-hidden`/`display:none` is dropped.
+ *
+ * Boilerplate removal is structural and language-independent (no word lists):
+ * - containers marked as navigation by tag (`nav`, `menu`) or ARIA role (navigation, banner,
+ *   contentinfo, search, menu, toolbar…) are removed unless they hold most of the page's text;
+ * - containers with a boilerplate hint in their tag (`header`, `footer`, `aside` outside an
+ *   article) or class/id tokens (nav, menu, sidebar, footer, breadcrumb, cookie, share, related,
+ *   toc, pagination…) are removed when their text is mostly links or short; a hinted box of real
+ *   prose (a DocBook "sidebar" note) stays;
+ * - a block whose text is mostly link text is removed, and so is every block of a container
+ *   that is mostly links across several blocks (menus, tables of contents, "Previous / Next");
+ * - short non-heading blocks before the first or after the last substantial block (bylines of the
+ *   site, copyright lines, "share this") are removed.
+ * Thresholds were set on the evaluation set described in README (`bench/suites/extract.ts`).
+ */
+import { createParser } from "./parser.js";
+
+/** How to render and what to remove. */
+export interface ExtractOptions {
+  /** Remove boilerplate (false: render every visible block). */
+  readonly boilerplate: boolean;
+  /** `text`: anchor text only; `markdown`: `[text](href)`. */
+  readonly links: "text" | "markdown";
+  /** `drop`: no trace; `markdown`: `![alt](src)` for images with a source. */
+  readonly images: "drop" | "markdown";
+  /** `cells`: a line per cell; `rows`: a line per row, cells joined by ` | `. */
+  readonly tables: "cells" | "rows";
+}
+
+export const defaultExtractOptions: ExtractOptions = { boilerplate: true, links: "text", images: "drop", tables: "cells" };
+
+/** What extraction found. */
+export interface Extracted {
+  readonly text: string;
+  /** `<title>`, whitespace collapsed. */
+  readonly title: string | undefined;
+  /** `lang` of `<html>` (or `<body>`). */
+  readonly lang: string | undefined;
+  /** Blocks rendered, and blocks removed as boilerplate. */
+  readonly blocks: number;
+  readonly removedBlocks: number;
+}
+
+// Tuned on the labelled set (see README, "HTML extraction"); each is a structural measure.
+/** A block whose link characters exceed this share of its characters is navigation. */
+const BLOCK_LINK_DENSITY = 0.5;
+/** A container of ≥ LIST_MIN_BLOCKS blocks whose text is links beyond this share is a link list. */
+const LIST_LINK_DENSITY = 0.7;
+const LIST_MIN_BLOCKS = 3;
+/** A hinted container is boilerplate when its link share exceeds this, or its non-link text is below HINT_MIN_TEXT chars. */
+const HINT_LINK_DENSITY = 0.25;
+const HINT_MIN_TEXT = 300;
+/** A navigation-marked or hinted container holding more than this share of the page's text is a layout wrapper. */
+const NAV_MAX_SHARE = 0.5;
+/** The content region is widened until it holds this share of the text that is kept. */
+const REGION_SHARE = 0.67;
+/** A block with at least this many non-link characters anchors the content region. */
+const ANCHOR_CHARS = 60;
+
+const SKIP = new Set(["script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "canvas", "select", "button", "input", "textarea", "audio", "video", "map", "datalist", "dialog", "head", "math", "frameset", "applet"]);
+const BLOCK = new Set([
+  "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "legend", "li", "main", "menu", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "listing", "plaintext", "xmp",
+]);
+const ITEM = new Set(["li", "dt", "dd", "td", "th", "tr", "option"]);
+/** Elements that hold a paragraph of text rather than a layout of blocks. */
+const TEXT_BLOCK = new Set(["p", "li", "dt", "dd", "td", "th", "tr", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "caption", "figcaption", "summary", "address", "legend"]);
+const HEADING = new Set(["h1", "h2", "h3", "h4", "h5", "h6"]);
+const NAV_ROLES = new Set(["navigation", "banner", "contentinfo", "search", "menu", "menubar", "toolbar", "tablist", "directory"]);
+const NEG_TOKENS = new Set([
+  "nav", "navbar", "navigation", "menu", "menubar", "breadcrumb", "breadcrumbs", "crumbs", "sidebar", "sidenav", "footer", "header", "masthead", "banner", "cookie", "cookies", "consent", "gdpr", "share", "sharing", "social", "related", "pagination", "pager", "skip", "skiplink", "toolbar", "topbar", "subnav", "widget", "widgets", "advert", "advertisement", "ads", "promo", "sponsor", "sponsored", "newsletter", "subscribe", "popup", "modal", "login", "signup", "searchbox", "search", "copyright", "legal", "sitemap", "toc", "docnav", "navheader", "navfooter", "toplang", "bottomlang", "quickview", "dropdown", "dropdowns", "tags", "taglist", "comments-link", "printfooter", "catlinks", "mw-navigation", "portal",
+]);
+const NEG_AFFIXES = ["nav", "menu", "sidebar", "footer", "header", "breadcrumb", "cookie", "banner", "toolbar", "share"];
+const POS_TOKENS = new Set(["article", "content", "main", "body", "post", "entry", "story", "document", "documentwrapper", "bodywrapper", "prose", "markdown", "maincontent", "articlebody", "blogpost", "mw-content-text"]);
+
+interface Node {
+  readonly tag: string;
+  readonly parent: number;
+  /** -2 navigation-marked, -1 hinted, 0 neutral, 1 positive. */
+  readonly hint: number;
+  /** Inside an article/main (or positive) container. */
+  readonly inArticle: boolean;
+  chars: number;
+  linkChars: number;
+  blocks: number;
+}
+
+interface Block {
+  readonly text: string;
+  readonly node: number;
+  readonly chars: number;
+  readonly linkChars: number;
+  /** `h` heading, `i` item (own line), `p` paragraph, `r` pre. */
+  readonly kind: "h" | "i" | "p" | "r";
+}
+
+function tokensOf(value: string): string[] {
+  // split on punctuation and camelCase humps: "mobileNav" → mobile, nav
+  return value
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((t) => t.length > 1);
+}
+
+const hintCache = new Map<string, number>();
+
+/** Boilerplate (-1) or content (+1) hint of an element's class and id tokens; cached, as pages repeat them. */
+function classHint(attribs: Record<string, string>): number {
+  const cls = attribs.class;
+  const id = attribs.id;
+  if (cls === undefined && id === undefined) return 0;
+  const value = `${cls ?? ""} ${id ?? ""}`;
+  let hint = hintCache.get(value);
+  if (hint === undefined) {
+    hint = computeHint(value);
+    if (hintCache.size >= 4096) hintCache.clear();
+    hintCache.set(value, hint);
+  }
+  return hint;
+}
+
+function computeHint(value: string): number {
+  if (value.length <= 1) return 0;
+  let neg = false;
+  let pos = false;
+  for (const token of tokensOf(value.length > 512 ? value.slice(0, 512) : value)) {
+    if (POS_TOKENS.has(token)) pos = true;
+    else if (NEG_TOKENS.has(token) || NEG_AFFIXES.some((a) => token.length > a.length + 2 && (token.startsWith(a) || token.endsWith(a)))) neg = true;
+  }
+  return neg && !pos ? -1 : pos && !neg ? 1 : 0;
+}
+
+function isHidden(attribs: Record<string, string>): boolean {
+  if ("hidden" in attribs) return true;
+  if (attribs["aria-hidden"] === "true") return true;
+  const style = attribs.style;
+  return style !== undefined && /display\s*:\s*none|visibility\s*:\s*hidden/i.test(style);
+}
+
+/** The attributes extraction reads; the parser skips decoding the others. */
+const ATTRIBUTES = new Set(["class", "id", "role", "href", "src", "alt", "lang", "hidden", "aria-hidden", "style", "itemprop"]);
+const PERMALINK = /^[^\p{L}\p{N}]{1,2}$/u;
+const URL_TEXT = /^(?:https?:\/\/|www\.)[^\s]+$/i;
+
+/** Extracts the main text of an HTML page. Never throws on bad markup; time is linear in the input. */
+export function extractHtml(html: string, options: ExtractOptions = defaultExtractOptions): Extracted {
+  const nodes: Node[] = [{ tag: "#root", parent: -1, hint: 0, inArticle: false, chars: 0, linkChars: 0, blocks: 0 }];
+  const blocks: Block[] = [];
+  const stack: number[] = [0]; // open block nodes
+  const openTags: string[] = []; // every open element, to match closes to opens
+  const openIsBlock: boolean[] = [];
+  let skipDepth = 0; // > 0 while inside a dropped element
+  let titleDepth = 0;
+  let title = "";
+  let lang: string | undefined;
+  let preDepth = 0;
+  // the block being built
+  let pieces: string[] = [];
+  let chars = 0;
+  let linkChars = 0;
+  let space = false;
+  let linkDepth = 0;
+  const links: { start: number; href: string | undefined }[] = [];
+  let rowCells = 0;
+  let headDepth = 0;
+  const openLinks: boolean[] = [];
+
+  const kindOf = (tag: string): Block["kind"] => (HEADING.has(tag) ? "h" : tag === "pre" || tag === "listing" || tag === "xmp" || tag === "plaintext" ? "r" : ITEM.has(tag) ? "i" : "p");
+
+  const flush = (): void => {
+    if (chars === 0) {
+      if (pieces.length > 0) pieces = [];
+      space = false;
+      return;
+    }
+    const node = stack[stack.length - 1] as number;
+    const n = nodes[node] as Node;
+    let text = pieces.join("");
+    text = preDepth > 0 ? text.replace(/^\n+/, "").trimEnd() : text.trim();
+    // a paragraph that is the body of a list item (`<li><p>…`) is laid out as the item
+    let kind = kindOf(n.tag);
+    if (kind === "p" && n.parent > 0 && ITEM.has((nodes[n.parent] as Node).tag)) kind = "i";
+    if (text !== "") blocks.push({ text, node, chars, linkChars, kind });
+    pieces = [];
+    chars = 0;
+    linkChars = 0;
+    space = false;
+    // a link that spans blocks continues in the new one
+    for (const l of links) l.start = 0;
+  };
+
+  const append = (text: string): void => {
+    if (preDepth > 0) {
+      pieces.push(text);
+      const n = text.replace(/[ \t\n\r\f]+/g, "").length;
+      chars += n;
+      if (linkDepth > 0) linkChars += n;
+      return;
+    }
+    // collapse whitespace; remember a pending space between pieces
+    let start = 0;
+    let end = text.length;
+    while (start < end && isSpace(text.charCodeAt(start))) start++;
+    if (start > 0) space = true;
+    if (start === end) return;
+    while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+    let core = start === 0 && end === text.length ? text : text.slice(start, end);
+    if (needsCollapse(core)) core = core.replace(WS_RUN, " ");
+    if (space && pieces.length > 0) pieces.push(" ");
+    pieces.push(core);
+    const n = core.length;
+    chars += n;
+    if (linkDepth > 0) linkChars += n;
+    space = end < text.length;
+  };
+
+  const lineBreak = (): void => {
+    if (pieces.length > 0) pieces.push("\n");
+    space = false;
+  };
+
+  const parser = createParser(
+    {
+      onopentag(name, attribs) {
+        if (skipDepth > 0) {
+          skipDepth++;
+          openTags.push(name);
+          openIsBlock.push(false);
+          return;
+        }
+        if (name === "html" && lang === undefined && attribs.lang) lang = attribs.lang;
+        if (name === "body" && lang === undefined && attribs.lang) lang = attribs.lang;
+        // `title` lives in `head`, whose other content is not text
+        if (name === "title") titleDepth++;
+        if (SKIP.has(name) || isHidden(attribs)) {
+          if (name === "head") {
+            // keep reading <title> inside <head>
+            openTags.push(name);
+            openIsBlock.push(false);
+            headDepth++;
+            return;
+          }
+          skipDepth = 1;
+          openTags.push(name);
+          openIsBlock.push(false);
+          return;
+        }
+        if (headDepth > 0) {
+          openTags.push(name);
+          openIsBlock.push(false);
+          return;
+        }
+        if (name === "br") {
+          lineBreak();
+          openTags.push(name);
+          openIsBlock.push(false);
+          return;
+        }
+        if (name === "img") {
+          if (options.images === "markdown" && attribs.src) append(`![${(attribs.alt ?? "").replace(/\s+/g, " ").trim()}](${attribs.src})`);
+          openTags.push(name);
+          openIsBlock.push(false);
+          return;
+        }
+        if (name === "a") openLinks.push(attribs.href !== undefined);
+        if (name === "a" && attribs.href !== undefined) {
+          // an anchor without href (`<a name=…>`) is a target, not a link
+          linkDepth++;
+          links.push({ start: pieces.length, href: attribs.href });
+          openTags.push(name);
+          openIsBlock.push(false);
+          return;
+        }
+        if (options.tables === "rows" && (name === "td" || name === "th")) {
+          if (rowCells > 0) {
+            if (space || pieces.length > 0) pieces.push(" | ");
+            space = false;
+          }
+          rowCells++;
+          openTags.push(name);
+          openIsBlock.push(false);
+          return;
+        }
+        if (BLOCK.has(name)) {
+          flush();
+          if (name === "tr") rowCells = 0;
+          if (name === "pre" || name === "listing" || name === "xmp" || name === "plaintext") preDepth++;
+          const parent = stack[stack.length - 1] as number;
+          const p = nodes[parent] as Node;
+          let hint = classHint(attribs);
+          const role = attribs.role?.toLowerCase();
+          if (name === "nav" || name === "menu" || (role !== undefined && NAV_ROLES.has(role))) hint = -2;
+          else if ((name === "header" || name === "footer" || name === "aside") && !p.inArticle) hint = Math.min(hint, -1) || -1;
+          else if (name === "article" || name === "main" || role === "main" || role === "article" || attribs.itemprop === "articleBody") hint = 1;
+          nodes.push({ tag: name, parent, hint, inArticle: p.inArticle || hint === 1 || name === "article" || name === "main", chars: 0, linkChars: 0, blocks: 0 });
+          stack.push(nodes.length - 1);
+          openTags.push(name);
+          openIsBlock.push(true);
+          return;
+        }
+        openTags.push(name);
+        openIsBlock.push(false);
+      },
+      ontext(data) {
+        if (titleDepth > 0 && skipDepth === 0) {
+          if (title.length < 4096) title += data;
+          return;
+        }
+        if (skipDepth > 0 || headDepth > 0) return;
+        append(data);
+      },
+      onclosetag(name) {
+        const open = openTags.pop();
+        const wasBlock = openIsBlock.pop() ?? false;
+        if (open === undefined) return;
+        if (name === "title" && titleDepth > 0) titleDepth--;
+        if (skipDepth > 0) {
+          skipDepth--;
+          return;
+        }
+        if (open === "head" && headDepth > 0) {
+          headDepth--;
+          return;
+        }
+        if (headDepth > 0) return;
+        if (open === "a" && openLinks.pop() === true) {
+          linkDepth = Math.max(0, linkDepth - 1);
+          const link = links.pop();
+          if (link) {
+            const text = pieces.slice(link.start).join("").trim();
+            if (URL_TEXT.test(text)) {
+              // a link that shows its own address is a citation, not navigation: count it as text
+              linkChars -= Math.min(linkChars, text.length);
+            }
+            if (link.href?.startsWith("#") && PERMALINK.test(text)) {
+              // a permalink mark (¶, #, §) next to a heading: not text
+              const removed = text.length;
+              pieces.length = link.start;
+              chars -= removed;
+              linkChars -= removed;
+            } else if (options.links === "markdown" && link.href && text !== "" && !/^\s*javascript:/i.test(link.href)) {
+              const lead = pieces[link.start] === " " ? " " : "";
+              pieces.length = link.start;
+              pieces.push(`${lead}[${text}](${link.href.trim()})`);
+            }
+          }
+          return;
+        }
+        if (wasBlock) {
+          if (open === "tr" && options.tables === "rows") rowCells = 0;
+          flush();
+          if (open === "pre" || open === "listing" || open === "xmp" || open === "plaintext") preDepth = Math.max(0, preDepth - 1);
+          if (stack.length > 1) stack.pop();
+        }
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true, recognizeSelfClosing: false },
+    ATTRIBUTES,
+  );
+  parser.write(html);
+  parser.end();
+  flush();
+
+  const keep = options.boilerplate ? classify(nodes, blocks) : blocks.map(() => true);
+  const out: string[] = [];
+  let prev: Block | undefined;
+  let kept = 0;
+  for (let i = 0; i < blocks.length; i++) {
+    if (!keep[i]) continue;
+    const block = blocks[i] as Block;
+    if (prev !== undefined) out.push(prev.kind === "i" && block.kind === "i" ? "\n" : "\n\n");
+    out.push(block.text);
+    prev = block;
+    kept++;
+  }
+  const cleanTitle = title.replace(/\s+/g, " ").trim();
+  return { text: out.join(""), title: cleanTitle === "" ? undefined : cleanTitle, lang: lang?.trim() || undefined, blocks: blocks.length, removedBlocks: blocks.length - kept };
+}
+
+const WS_RUN = /[ \t\n\r\f]+/g;
+
+/** Whether text holds a whitespace run other than single spaces (cheaper than a regex test). */
+function needsCollapse(text: string): boolean {
+  let prevSpace = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32) {
+      if (prevSpace) return true;
+      prevSpace = true;
+    } else if (c === 9 || c === 10 || c === 13 || c === 12) return true;
+    else prevSpace = false;
+  }
+  return false;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 12;
+}
+
+/** Adds each block to its node, then each node to its parent (children follow their parents). */
+function sumUp(nodes: Node[], blocks: Block[], skip: Uint8Array | undefined, maxPlain: Int32Array): void {
+  for (const n of nodes) {
+    n.chars = 0;
+    n.linkChars = 0;
+    n.blocks = 0;
+  }
+  maxPlain.fill(0);
+  for (const b of blocks) {
+    if (skip?.[b.node]) continue;
+    const n = nodes[b.node] as Node;
+    n.chars += b.chars;
+    n.linkChars += b.linkChars;
+    n.blocks++;
+    maxPlain[b.node] = Math.max(maxPlain[b.node] as number, b.chars - b.linkChars);
+  }
+  for (let i = nodes.length - 1; i > 0; i--) {
+    const n = nodes[i] as Node;
+    const p = nodes[n.parent] as Node;
+    p.chars += n.chars;
+    p.linkChars += n.linkChars;
+    p.blocks += n.blocks;
+    maxPlain[n.parent] = Math.max(maxPlain[n.parent] as number, maxPlain[i] as number);
+  }
+}
+
+/** Decides, per block, whether it is content. */
+function classify(nodes: Node[], blocks: Block[]): boolean[] {
+  const maxPlain = new Int32Array(nodes.length);
+  sumUp(nodes, blocks, undefined, maxPlain);
+  const total = Math.max(1, (nodes[0] as Node).chars);
+  const boiler = new Uint8Array(nodes.length); // 1: the node and its subtree are boilerplate
+  // 1. containers marked or hinted as boilerplate, judged on everything they hold
+  for (let i = 1; i < nodes.length; i++) {
+    const n = nodes[i] as Node;
+    if (boiler[n.parent]) {
+      boiler[i] = 1;
+      continue;
+    }
+    const density = n.chars === 0 ? 0 : n.linkChars / n.chars;
+    // a marked container that holds most of the page is a layout wrapper (`wy-grid-for-nav`), not navigation
+    if (n.chars / total > NAV_MAX_SHARE) continue;
+    if (n.hint === -2) boiler[i] = 1;
+    else if (n.hint === -1) boiler[i] = density > HINT_LINK_DENSITY || n.chars - n.linkChars < HINT_MIN_TEXT ? 1 : 0;
+  }
+  // 2. link lists, judged on what is left: several blocks, mostly links, no real paragraph
+  sumUp(nodes, blocks, boiler, maxPlain);
+  const listOnly = new Uint8Array(nodes.length); // boilerplate only as a link list
+  const depth = new Int32Array(nodes.length);
+  for (let i = 1; i < nodes.length; i++) {
+    const n = nodes[i] as Node;
+    depth[i] = (depth[n.parent] as number) + 1;
+    if (boiler[i]) continue;
+    if (boiler[n.parent]) {
+      boiler[i] = 1;
+      listOnly[i] = listOnly[n.parent] as number;
+      continue;
+    }
+    if (n.blocks >= LIST_MIN_BLOCKS && n.linkChars / Math.max(1, n.chars) > LIST_LINK_DENSITY && (maxPlain[i] as number) < ANCHOR_CHARS) {
+      boiler[i] = 1;
+      listOnly[i] = 1;
+    }
+  }
+  const cells = new Int32Array(nodes.length);
+  const linkyCells = new Int32Array(nodes.length);
+  for (const b of blocks) {
+    const row = rowOf(nodes, b.node);
+    if (row === -1) continue;
+    cells[row] = (cells[row] as number) + 1;
+    if (b.linkChars / Math.max(1, b.chars) > BLOCK_LINK_DENSITY) linkyCells[row] = (linkyCells[row] as number) + 1;
+  }
+  // link lists lose their links and items; a plain heading or paragraph inside stays
+  const keep = blocks.map((b) => {
+    if (boiler[b.node] && !(listOnly[b.node] && b.linkChars === 0 && b.kind !== "i")) return false;
+    const n = nodes[b.node] as Node;
+    if (n.tag === "h1") return true;
+    // a table cell is judged with its row: `<th><a>Status:</a></th><td>Base</td>` is a field,
+    // a row whose every cell is a link is a menu
+    const row = rowOf(nodes, b.node);
+    if (row !== -1) return (linkyCells[row] as number) < (cells[row] as number);
+    return !(b.chars > 0 && b.linkChars / b.chars > BLOCK_LINK_DENSITY);
+  });
+  // the content region: the smallest container holding every substantial block. Short blocks
+  // outside it are page furniture (site name, copyright line, "share this"), except headings
+  // before it (a page title often sits apart from the article body).
+  let region = -1;
+  let firstAnchor = -1;
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i] as Block;
+    if (!keep[i] || b.chars - b.linkChars < ANCHOR_CHARS) continue;
+    if (firstAnchor === -1) firstAnchor = i;
+    region = region === -1 ? b.node : commonAncestor(nodes, depth, region, b.node);
+  }
+  // a region that is itself a paragraph-level element means one anchor: take its container; and a
+  // region must hold most of the text still kept (one long paragraph among many short ones)
+  while (region > 0 && TEXT_BLOCK.has((nodes[region] as Node).tag)) region = (nodes[region] as Node).parent;
+  if (region > 0) {
+    const plain = new Float64Array(nodes.length);
+    let total = 0;
+    for (let i = 0; i < blocks.length; i++) {
+      if (!keep[i]) continue;
+      const b = blocks[i] as Block;
+      plain[b.node] = (plain[b.node] as number) + b.chars - b.linkChars;
+      total += b.chars - b.linkChars;
+    }
+    for (let i = nodes.length - 1; i > 0; i--) plain[(nodes[i] as Node).parent] = (plain[(nodes[i] as Node).parent] as number) + (plain[i] as number);
+    while (region > 0 && (plain[region] as number) < REGION_SHARE * total) region = (nodes[region] as Node).parent;
+  }
+  if (region !== -1) {
+    for (let i = 0; i < blocks.length; i++) {
+      if (!keep[i]) continue;
+      const b = blocks[i] as Block;
+      if (isInside(nodes, depth, b.node, region)) continue;
+      if (b.kind === "h" && i < firstAnchor) continue;
+      if (b.chars - b.linkChars < ANCHOR_CHARS) keep[i] = false;
+    }
+  }
+  return keep;
+}
+
+function commonAncestor(nodes: Node[], depth: Int32Array, a: number, b: number): number {
+  let x = a;
+  let y = b;
+  while ((depth[x] as number) > (depth[y] as number)) x = (nodes[x] as Node).parent;
+  while ((depth[y] as number) > (depth[x] as number)) y = (nodes[y] as Node).parent;
+  while (x !== y) {
+    x = (nodes[x] as Node).parent;
+    y = (nodes[y] as Node).parent;
+  }
+  return x;
+}
+
+function isInside(nodes: Node[], depth: Int32Array, node: number, region: number): boolean {
+  let x = node;
+  while ((depth[x] as number) > (depth[region] as number)) x = (nodes[x] as Node).parent;
+  return x === region;
+}
+
+/** The `tr` a table cell block belongs to, or -1. */
+function rowOf(nodes: Node[], node: number): number {
+  const n = nodes[node] as Node;
+  if (n.tag !== "td" && n.tag !== "th") return -1;
+  return n.parent > 0 && (nodes[n.parent] as Node).tag === "tr" ? n.parent : -1;
+}

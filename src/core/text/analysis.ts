@@ -1,0 +1,148 @@
+/**
+ * Per-document text analysis shared by the stages that need it: words, lines and n-gram hashes are
+ * computed once per document text, on first use, and cached for as long as the document object
+ * lives. Running the Gopher, C4 and FineWeb filters one after another therefore splits a
+ * document's words once, not once per filter (a stage that changes the text makes a new document,
+ * which gets a fresh analysis).
+ */
+import type { Doc } from "../doc.js";
+import { codePointLength, hasAstral } from "./chars.js";
+import { pySplitLinesWithStarts } from "./lines.js";
+import { NgramHashes, internSpans } from "./ngrams.js";
+import { WordSplit, splitWords } from "./words.js";
+
+/** Lazily computed facts about one text. */
+export class TextAnalysis {
+  #astral: boolean | undefined;
+  #chars: number | undefined;
+  #words: WordSplit | undefined;
+  #wordChars: Int32Array | undefined;
+  #ngrams: NgramHashes | undefined;
+  #pyLines: { lines: string[]; starts: number[] } | undefined;
+  #lines: string[] | undefined;
+
+  constructor(readonly text: string) {}
+
+  /** Whether the text holds characters beyond the BMP (so UTF-16 length ≠ code points). */
+  get astral(): boolean {
+    return (this.#astral ??= hasAstral(this.text));
+  }
+
+  /** Length in code points (Python's `len`). */
+  get chars(): number {
+    return (this.#chars ??= codePointLength(this.text, 0, this.text.length, this.astral));
+  }
+
+  /** Code points of `text[start, end)`. */
+  length(start: number, end: number): number {
+    return codePointLength(this.text, start, end, this.astral);
+  }
+
+  /** The words (see `splitWords`). */
+  get words(): WordSplit {
+    return (this.#words ??= splitWords(this.text));
+  }
+
+  /** Length of each word in code points. */
+  get wordChars(): Int32Array {
+    if (this.#wordChars === undefined) {
+      const { starts, ends } = this.words;
+      const out = new Int32Array(starts.length);
+      for (let i = 0; i < out.length; i++) out[i] = this.length(starts[i] as number, ends[i] as number);
+      this.#wordChars = out;
+    }
+    return this.#wordChars;
+  }
+
+  /** N-gram hashes over the interned words. */
+  get ngrams(): NgramHashes {
+    if (this.#ngrams === undefined) {
+      const { starts, ends } = this.words;
+      this.#ngrams = new NgramHashes(internSpans(this.text, starts, ends));
+    }
+    return this.#ngrams;
+  }
+
+  /** Python's `str.splitlines()` of the text. */
+  get pyLines(): string[] {
+    return (this.#pyLines ??= pySplitLinesWithStarts(this.text)).lines;
+  }
+
+  /** Where each of `pyLines` starts in the text. */
+  get pyLineStarts(): number[] {
+    return (this.#pyLines ??= pySplitLinesWithStarts(this.text)).starts;
+  }
+
+  /** Whether the words have been split already (so deriving from them saves work). */
+  get hasWords(): boolean {
+    return this.#words !== undefined;
+  }
+
+  /** Sets the words when they are known without splitting (see {@link wordsOfPieces}). */
+  presetWords(words: WordSplit): void {
+    this.#words = words;
+  }
+
+  /** `text.split("\n")`. */
+  get lines(): string[] {
+    return (this.#lines ??= this.text.split("\n"));
+  }
+}
+
+const cache = new WeakMap<Doc, TextAnalysis>();
+
+/**
+ * The words of a text made of pieces of another text joined by single newlines (what C4's cleanup
+ * produces), taken from that text's words instead of splitting again: `pieces[i]` is the range of
+ * the old text that became line i. Words never cross a line, and a word's split depends only on
+ * its own whitespace-separated token, except the final period of the text's very last token; so
+ * the last piece is split again and the others are copied with shifted offsets.
+ */
+export function wordsOfPieces(old: TextAnalysis, text: string, pieces: readonly { readonly from: number; readonly to: number }[]): WordSplit {
+  const { starts, ends } = old.words;
+  const outStarts: number[] = [];
+  const outEnds: number[] = [];
+  let at = 0;
+  pieces.forEach((piece, k) => {
+    const delta = at - piece.from;
+    if (k === pieces.length - 1) {
+      const tail = splitWords(text.slice(at, at + piece.to - piece.from));
+      for (let i = 0; i < tail.count; i++) {
+        outStarts.push((tail.starts[i] as number) + at);
+        outEnds.push((tail.ends[i] as number) + at);
+      }
+      return;
+    }
+    // first word starting at or after piece.from (binary search)
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((starts[mid] as number) < piece.from) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < starts.length && (ends[i] as number) <= piece.to; i++) {
+      outStarts.push((starts[i] as number) + delta);
+      outEnds.push((ends[i] as number) + delta);
+    }
+    at += piece.to - piece.from + 1;
+  });
+  return new WordSplit(text, Int32Array.from(outStarts), Int32Array.from(outEnds));
+}
+
+/** Registers `words` as the words of `doc`'s text (when a stage derived them from an earlier analysis). */
+export function presetWords(doc: Doc, words: WordSplit): void {
+  const analysis = new TextAnalysis(doc.text);
+  analysis.presetWords(words);
+  cache.set(doc, analysis);
+}
+
+/** The shared analysis of a document's text (created on first use, dropped with the document). */
+export function analysisOf(doc: Doc): TextAnalysis {
+  let analysis = cache.get(doc);
+  if (analysis === undefined || analysis.text !== doc.text) {
+    analysis = new TextAnalysis(doc.text);
+    cache.set(doc, analysis);
+  }
+  return analysis;
+}

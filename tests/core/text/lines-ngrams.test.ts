@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import { analysisOf } from "../../../src/core/text/analysis.js";
+import { codePointLength, hasAstral } from "../../../src/core/text/chars.js";
+import { findDuplicates, pySplitLines, splitNonEmptyRuns, splitParagraphs } from "../../../src/core/text/lines.js";
+import { NgramHashes, duplicateNgramChars, internWords, topNgram } from "../../../src/core/text/ngrams.js";
+import { splitWords as splitWordsOf } from "../../../src/core/text/words.js";
+import { c4Quality } from "../../../src/stages/quality/c4-quality.js";
+import { finewebQuality } from "../../../src/stages/quality/fineweb-quality.js";
+import { gopherQuality } from "../../../src/stages/quality/gopher-quality.js";
+import { gopherRepetition } from "../../../src/stages/quality/gopher-repetition.js";
+import { doc, runStage } from "../../helpers/stage.js";
+
+const grams = (text: string): NgramHashes => new NgramHashes(internWords(text.split(" ")));
+const chars = (text: string): Int32Array => Int32Array.from(text.split(" "), (w) => w.length);
+
+describe("line and paragraph splitting (the reference's semantics)", () => {
+  it.each([
+    ["a\nb\r\nc\rd\u2028e\x0bf\n", ["a", "b", "c", "d", "e", "f"]],
+    ["", []],
+    ["\n", [""]],
+    ["a\n\nb", ["a", "", "b"]],
+  ])("pySplitLines(%j)", (text, expected) => {
+    expect(pySplitLines(text)).toEqual(expected);
+  });
+
+  it("splitNonEmptyRuns is re.split('\\n+')", () => {
+    expect(splitNonEmptyRuns("a\n\n\nb\nc")).toEqual(["a", "b", "c"]);
+    expect(splitNonEmptyRuns("\na\n")).toEqual(["", "a", ""]);
+  });
+
+  it("splitParagraphs is re.split('\\n{2,}', text.strip())", () => {
+    expect(splitParagraphs("  \n p1\nstill p1\n\n\np2 \n\n")).toEqual(["p1\nstill p1", "p2"]);
+    expect(splitParagraphs("a\n \n\nb")).toEqual(["a\n ", "b"]);
+    expect(splitParagraphs("")).toEqual([""]);
+  });
+
+  it("findDuplicates counts repeats after the first, in code points", () => {
+    expect(findDuplicates(["a", "bb", "a", "bb", "a", "😀"], false)).toEqual({ count: 3, chars: 4 });
+    expect(findDuplicates(["😀😀", "😀😀"], true)).toEqual({ count: 1, chars: 2 });
+  });
+
+  it("code point lengths", () => {
+    expect(hasAstral("abc")).toBe(false);
+    expect(codePointLength("a😀b", 0, 4, hasAstral("a😀b"))).toBe(3);
+  });
+});
+
+describe("n-grams", () => {
+  it("topNgram: the most frequent, ties to the first seen, overlapping occurrences counted", () => {
+    expect(topNgram(grams("a b a b a b c"), 2)).toEqual({ start: 0, count: 3 });
+    expect(topNgram(grams("x y z x y z"), 2)).toEqual({ start: 0, count: 2 });
+    expect(topNgram(grams("a a a a"), 2)).toEqual({ start: 0, count: 3 });
+    expect(topNgram(grams("a"), 2)).toBeUndefined();
+  });
+
+  it("duplicateNgramChars: non-overlapping walk, words joined without spaces", () => {
+    expect(duplicateNgramChars(grams("a b c d e a b c d e"), 5, chars("a b c d e a b c d e"))).toBe(5);
+    const twelve = Array.from({ length: 12 }, () => "a").join(" ");
+    expect(duplicateNgramChars(grams(twelve), 5, chars(twelve))).toBe(10); // positions 1 and 6
+    expect(duplicateNgramChars(grams("aa bb cc dd ee"), 5, chars("aa bb cc dd ee"))).toBe(0);
+  });
+
+  it("n-gram identity is exact (hash matches are verified)", () => {
+    const words = Array.from({ length: 5000 }, (_, i) => `w${i % 1000}`).join(" ");
+    const g = grams(words);
+    expect(topNgram(g, 3)).toEqual({ start: 0, count: 5 });
+    expect(duplicateNgramChars(g, 10, chars(words))).toBe(words.split(" ").slice(1000).join("").length);
+  });
+});
+
+describe("shared analysis", () => {
+  it("the four filters split a document's words once", async () => {
+    const d = doc("The first sentence is here. The second one is there.\nAnd a third line follows it.");
+    const words = analysisOf(d).words;
+    await runStage(gopherRepetition, {}, [d]);
+    await runStage(gopherQuality, {}, [d]);
+    await runStage(c4Quality, { mode: "tag" }, [d]);
+    await runStage(finewebQuality, {}, [d]);
+    expect(analysisOf(d).words).toBe(words);
+    expect(analysisOf(doc(d.text))).not.toBe(analysisOf(d)); // keyed by document, not by text
+  });
+});
+
+describe("words handed from c4-quality to the next stage", () => {
+  it("equal a fresh split of the cleaned text", async () => {
+    const { readFileSync } = await import("node:fs");
+    const sample = readFileSync(new URL("../../../fixtures/sample/web-00.jsonl", import.meta.url), "utf8")
+      .split("\n")
+      .flatMap((line) => {
+        try {
+          const row = JSON.parse(line) as { text?: unknown };
+          return typeof row.text === "string" ? [row.text] : [];
+        } catch {
+          return [];
+        }
+      });
+    const made = [
+      "He moved to the U.S.\nShe works at Acme Inc.\nOk then go.\nThe last line ends in the U.S.",
+      "Menu\n東京は大きい。人も多いです。\n\"Quoted,\" he said -- twice.\nThey can't stay, won't they?\nEnd of story.",
+    ];
+    const texts = [...sample, ...made];
+    expect(texts.length).toBeGreaterThan(50);
+    let compared = 0;
+    for (const text of texts) {
+      const d = doc(text);
+      void analysisOf(d).words; // split before c4-quality, as when Gopher runs first
+      const result = await runStage(c4Quality, { terminalPunct: false, minSentences: null, removeCitations: false }, [d]);
+      const out = result.kept[0];
+      if (out === undefined || out === d) continue;
+      expect(analysisOf(out).hasWords, out.id).toBe(true); // handed over, not split again
+      const handed = analysisOf(out).words;
+      const fresh = splitWordsOf(out.text);
+      expect([...handed.starts], out.id).toEqual([...fresh.starts]);
+      expect([...handed.ends], out.id).toEqual([...fresh.ends]);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(30);
+  });
+});
