@@ -64,7 +64,7 @@ export function formatSummary(stats: RunStats, runDir: string, cwd = process.cwd
     lines.splice(lines.length - 2, 0, `Decontam ${parts.join(", ") || "nothing matched"}; ${verified}; stage \`${stage.id}\`, report in manifest.json`);
   }
   if (Object.keys(stats.output.byPartition).length > 0) {
-    lines.splice(lines.length - 2, 0, `         by ${Object.entries(stats.output.byPartition).map(([k, v]) => `${k}: ${v}`).join(", ")}`);
+    lines.splice(lines.findIndex((l) => l.startsWith("Kept ")) + 1, 0, `         by ${Object.entries(stats.output.byPartition).map(([k, v]) => `${k}: ${v}`).join(", ")}`);
   }
   return `${lines.join("\n")}\n`;
 }
