@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `refinery` command: a thin layer that maps argv to the library API and sets the exit code. */
-import { relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { explain, readRunStats } from "../api/run-dir.js";
@@ -16,7 +16,7 @@ import { formatStatus, runStatus } from "../pipeline/status.js";
 import { registry } from "../registry.js";
 import { version } from "../version.js";
 import { formatStageText, stageDoc } from "./stage-docs.js";
-import { formatSummary } from "./summary.js";
+import { formatSummary, shownPath } from "./summary.js";
 
 const out = (text: string): void => void process.stdout.write(text);
 // `refinery stats run | head` closes the pipe early; that is not an error
@@ -90,7 +90,7 @@ const cli = yargs(hideBin(process.argv))
       };
       if (argv.detach) {
         const submitted = await submitPipelineFile(argv.pipeline, options);
-        const dir = relative(process.cwd(), submitted.runDir) || ".";
+        const dir = shownPath(submitted.runDir);
         if (submitted.submission) {
           const { submission } = submitted;
           out(`Submitted ${dir} to Slurm (submission ${submission.id}):\n`);
@@ -106,7 +106,7 @@ const cli = yargs(hideBin(process.argv))
       if (result.ranTasks === 0) process.stderr.write(`Nothing to do: all ${result.skippedTasks} tasks of this run were already complete.\n`);
       else if (result.skippedTasks > 0) process.stderr.write(`Resumed: ${result.skippedTasks} tasks were already complete, ${result.ranTasks} ran now.\n`);
       out(formatSummary(result.stats, result.runDir));
-      out(`Explain a document: npx refinery explain ${relative(process.cwd(), result.runDir) || "."} <doc-id>\n`);
+      out(`Explain a document: npx refinery explain ${shownPath(result.runDir)} <doc-id>\n`);
     },
   )
   .command(

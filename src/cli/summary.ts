@@ -1,4 +1,4 @@
-import { relative } from "node:path";
+import { isAbsolute, relative } from "node:path";
 import type { RunStats } from "../pipeline/run.js";
 
 function pct(part: number, whole: number): string {
@@ -9,9 +9,15 @@ function mb(bytes: number): string {
   return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
 }
 
+/** A path as a user would type it here: relative below the working folder, absolute elsewhere. */
+export function shownPath(path: string, cwd = process.cwd()): string {
+  const rel = relative(cwd, path);
+  return rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
+
 /** The funnel of a run as a plain-text table: what each stage saw, kept and removed, and why. */
 export function formatSummary(stats: RunStats, runDir: string, cwd = process.cwd()): string {
-  const dir = relative(cwd, runDir) || ".";
+  const dir = shownPath(runDir, cwd);
   const rows = stats.stages.map((s) => {
     const removed = Object.values(s.dropped).reduce((a, b) => a + b, 0) + s.errored;
     const reasons = Object.entries(s.dropped)
