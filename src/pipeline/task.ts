@@ -271,7 +271,9 @@ async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard
       const key = part ?? "";
       let writer = writers.get(key);
       if (writer === undefined) {
-        writer = new RolloverWriter(txn, part === undefined ? dir : join(dir, part), pad(shard), ext, out.compression, out.level, out.shardSize);
+        // files between passes are read once and deleted with the run's work: the fastest zstd level
+        const level = pass.final ? out.level : out.compression === "zstd" ? 1 : out.level;
+        writer = new RolloverWriter(txn, part === undefined ? dir : join(dir, part), pad(shard), ext, out.compression, level, out.shardSize);
         writers.set(key, writer);
       }
       return writer;

@@ -3,14 +3,14 @@
  * whitespace or control-character work. It runs on the input bytes the reader already holds for
  * unchanged documents, 16 bytes at a time in a WebAssembly SIMD loop (several times the speed of
  * the two regular expressions it replaces on a JavaScript string). It may say "maybe" for a line
- * that needs nothing (every field of the line counts, `\u` escapes and bytes C2 are not decoded);
+ * that needs nothing (every field of the line counts, and `\u` escapes are not decoded);
  * it never says "no" for a line that needs work. NFC is decided separately.
  *
  * "Needs work" means any of: two spaces in a row; a space before an escaped newline (`" \n"`);
  * the escapes `\t`, `\r`, `\b`, `\f`; `\u` escapes of C0/C1 control characters, DEL or U+FEFF;
  * raw bytes of DEL (7F), C1 controls and NEL (C2 80–9F), a BOM (EF BB BF) or any byte below 20
  * (which JSON does not allow raw). The JavaScript version decodes escapes exactly; the SIMD one
- * answers "maybe" for every `\u` escape and every C2 or EF byte.
+ * answers "maybe" for every `\u` escape.
  */
 import { I32, V128, instantiate, type WasmMemory, singleFunctionModule, uleb } from "../wasm.js";
 
@@ -18,7 +18,7 @@ import { I32, V128, instantiate, type WasmMemory, singleFunctionModule, uleb } f
 // flagged byte answers "maybe". Padding after the line is 'a', which flags nothing.
 // locals: 0 p (param), 1 end (param), 2 v, 3 v1, 4 v2, then one v128 per byte constant
 const [P, END, V, V1, V2] = [0, 1, 2, 3, 4];
-const BYTES = [0x20, 0x7f, 0xc2, 0xef, 0x5c, 0x6e, 0x22, 0x2f];
+const BYTES = [0x20, 0x7f, 0xc2, 0xef, 0x5c, 0x6e, 0x22, 0x2f, 0xa0, 0xbb, 0xbf];
 const C = (byte: number): number => 5 + BYTES.indexOf(byte);
 const get = (i: number): number[] => [0x20, i];
 const set = (i: number): number[] => [0x21, i];
@@ -40,9 +40,11 @@ function body(): number[] {
     ...vload(0), ...set(V),
     ...vload(1), ...set(V1),
     ...vload(2), ...set(V2),
-    // raw bytes below 0x20 (unsigned), DEL, C2 (C1 controls, NEL; also Latin-1 punctuation: "maybe"), EF (BOM)
+    // raw bytes below 0x20 (unsigned), DEL, C2 80–9F (C1 controls, NEL), EF BB BF (BOM)
     ...get(V), ...get(C(0x20)), ...simd(0x26), // i8x16.lt_u
-    ...eq(V, 0x7f), ...OR, ...eq(V, 0xc2), ...OR, ...eq(V, 0xef), ...OR,
+    ...eq(V, 0x7f), ...OR,
+    ...eq(V, 0xc2), ...get(V1), ...get(C(0xa0)), ...simd(0x26), ...AND, ...OR,
+    ...eq(V, 0xef), ...eq(V1, 0xbb), ...AND, ...eq(V2, 0xbf), ...AND, ...OR,
     // two spaces; a space before an escaped newline
     ...eq(V, 0x20), ...eq(V1, 0x20), ...eq(V1, 0x5c), ...eq(V2, 0x6e), ...AND, ...OR, ...AND, ...OR,
     // a backslash not followed by n, ", \ or / (\t, \r, \u…: "maybe"). An escaped backslash's
