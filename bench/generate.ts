@@ -17,7 +17,7 @@ const WORDS = (
 ).split(" ");
 const ACCENTED = "café naïve Größe élève señor über déjà façade".split(" ");
 const OTHER = ["数据处理管道", "テキストの品質", "обработка данных", "한국어 문장"];
-const BOILER = ["Home | About | Contact", "© 2024 Example Inc. All rights reserved.", "Share on Facebook   Twitter", "Accept cookies", "Next »"];
+const BOILER = ["Home | About | Contact", "© 2024 Example Inc. All rights reserved.", "Share on Facebook | Twitter", "Accept cookies", "Next »"];
 
 function makeDoc(rand: () => number, i: number): string {
   const target = 2000 + (rand() % 18000);

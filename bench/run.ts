@@ -26,16 +26,18 @@ interface Measure {
   docs: number;
   bytes: number;
   seconds: number;
+  /** User + system CPU time of the whole process (all its threads). */
+  cpuSeconds: number;
   maxRssMB: number;
 }
 
 function child(args: string[]): Measure {
-  const tsx = join(root, "node_modules", ".bin", "tsx");
-  const text = execFileSync(tsx, [join(root, "bench", "child.ts"), ...args], { cwd: root, encoding: "utf8", maxBuffer: 1 << 24 });
+  const text = execFileSync(process.execPath, [join(root, "bench", "child.mjs"), ...args], { cwd: root, encoding: "utf8", maxBuffer: 1 << 24 });
   return JSON.parse(text.trim().split("\n").pop() as string) as Measure;
 }
 
-const fmt = (m: Measure): string => `${(m.bytes / 1e6 / m.seconds).toFixed(1).padStart(7)} MB/s ${Math.round(m.docs / m.seconds).toString().padStart(8)} docs/s  peak RSS ${m.maxRssMB.toFixed(0).padStart(5)} MB  (${m.seconds.toFixed(1)} s)`;
+const fmt = (m: Measure): string =>
+  `${(m.bytes / 1e6 / m.seconds).toFixed(1).padStart(7)} MB/s ${Math.round(m.docs / m.seconds).toString().padStart(8)} docs/s  peak RSS ${m.maxRssMB.toFixed(0).padStart(5)} MB  (${m.seconds.toFixed(1)} s wall, ${m.cpuSeconds.toFixed(1)} s CPU)`;
 
 async function loadDocs(path: string, maxBytes: number): Promise<{ docs: Doc[]; bytes: number }> {
   const docs: Doc[] = [];

@@ -14,6 +14,9 @@ import { gopherQuality } from "./stages/quality/gopher-quality.js";
 import { gopherRepetition } from "./stages/quality/gopher-repetition.js";
 import { pii } from "./stages/pii.js";
 import { sample } from "./stages/sample.js";
+import { split } from "./stages/split.js";
+import { decontamIndex } from "./stages/decontam-index.js";
+import { decontaminate } from "./stages/decontaminate.js";
 import { tokenize } from "./stages/tokenize.js";
 import { urlFilter } from "./stages/url-filter.js";
 
@@ -35,6 +38,9 @@ export const registry: Readonly<Record<string, StageDefinition>> = Object.freeze
   "fineweb-quality": finewebQuality,
   "exact-dedup": exactDedup,
   "minhash-dedup": minhashDedup,
+  split,
+  "decontam-index": decontamIndex,
+  decontaminate,
   tokenize,
 });
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `refinery` command: a thin layer that maps argv to the library API and sets the exit code. */
 import { existsSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { explain, readRunStats } from "../api/run-dir.js";
@@ -20,7 +20,7 @@ import { formatStatus, runStatus } from "../pipeline/status.js";
 import { registry } from "../registry.js";
 import { version } from "../version.js";
 import { formatStageText, stageDoc } from "./stage-docs.js";
-import { formatSummary } from "./summary.js";
+import { formatSummary, shownPath } from "./summary.js";
 
 const out = (text: string): void => void process.stdout.write(text);
 // `refinery stats run | head` closes the pipe early; that is not an error
@@ -94,7 +94,7 @@ const cli = yargs(hideBin(process.argv))
       };
       if (argv.detach) {
         const submitted = await submitPipelineFile(argv.pipeline, options);
-        const dir = relative(process.cwd(), submitted.runDir) || ".";
+        const dir = shownPath(submitted.runDir);
         if (submitted.submission) {
           const { submission } = submitted;
           out(`Submitted ${dir} to Slurm (submission ${submission.id}):\n`);
@@ -110,10 +110,9 @@ const cli = yargs(hideBin(process.argv))
       if (result.ranTasks === 0) process.stderr.write(`Nothing to do: all ${result.skippedTasks} tasks of this run were already complete.\n`);
       else if (result.skippedTasks > 0) process.stderr.write(`Resumed: ${result.skippedTasks} tasks were already complete, ${result.ranTasks} ran now.\n`);
       out(formatSummary(result.stats, result.runDir));
-      const dir = relative(process.cwd(), result.runDir) || ".";
-      if (existsSync(join(result.runDir, layout.report))) out(`Report   ${join(dir, layout.report)} (open it in a browser)\n`);
-      if (existsSync(join(result.runDir, "signals"))) out(`What if  npx refinery what-if ${dir} --set STAGE_ID.OPTION=VALUE   (other thresholds, from the recorded signals)\n`);
-      out(`Explain a document: npx refinery explain ${dir} <doc-id>\n`);
+      if (existsSync(join(result.runDir, layout.report))) out(`Report   ${join(shownPath(result.runDir), layout.report)} (open it in a browser)\n`);
+      if (existsSync(join(result.runDir, "signals"))) out(`What if  npx refinery what-if ${shownPath(result.runDir)} --set STAGE_ID.OPTION=VALUE   (other thresholds, from the recorded signals)\n`);
+      out(`Explain a document: npx refinery explain ${shownPath(result.runDir)} <doc-id>\n`);
     },
   )
   .command(
@@ -201,7 +200,7 @@ const cli = yargs(hideBin(process.argv))
     async (argv) => {
       if (argv.seed !== undefined && (!Number.isInteger(argv.seed) || argv.seed < 0)) throw new PipelineError("E_USAGE", `--seed: expected a whole number ≥ 0, got ${argv.seed}`);
       const report = await writeReport(argv.run, { ...(argv.output !== undefined ? { output: argv.output } : {}), ...(argv.seed !== undefined ? { seed: argv.seed } : {}) });
-      out(`Report: ${relative(process.cwd(), report.path) || report.path} (${(report.bytes / 1024).toFixed(0)} kB)\n`);
+      out(`Report: ${shownPath(report.path)} (${(report.bytes / 1024).toFixed(0)} kB)\n`);
     },
   )
   .command(

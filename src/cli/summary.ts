@@ -1,4 +1,4 @@
-import { relative } from "node:path";
+import { isAbsolute, relative } from "node:path";
 import type { RunStats } from "../pipeline/run.js";
 
 function pct(part: number, whole: number): string {
@@ -9,9 +9,15 @@ function mb(bytes: number): string {
   return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
 }
 
+/** A path as a user would type it here: relative below the working folder, absolute elsewhere. */
+export function shownPath(path: string, cwd = process.cwd()): string {
+  const rel = relative(cwd, path);
+  return rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
+
 /** The funnel of a run as a plain-text table: what each stage saw, kept and removed, and why. */
 export function formatSummary(stats: RunStats, runDir: string, cwd = process.cwd()): string {
-  const dir = relative(cwd, runDir) || ".";
+  const dir = shownPath(runDir, cwd);
   const rows = stats.stages.map((s) => {
     const removed = Object.values(s.dropped).reduce((a, b) => a + b, 0) + s.errored;
     const reasons = Object.entries(s.dropped)
@@ -55,8 +61,16 @@ export function formatSummary(stats: RunStats, runDir: string, cwd = process.cwd
     const parts = splits.map((split) => `${split} ${stage.counters[`tokens/${split}`]} tokens (${stage.counters[`documents/${split}`] ?? 0} documents)`);
     lines.splice(lines.length - 2, 0, `Tokens   ${parts.join(", ") || "none"}; stage \`${stage.id}\`, shards listed in manifest.json`);
   }
+  // decontamination: documents matched and removed per test set, and the verification
+  for (const stage of stats.stages.filter((s) => s.use === "decontaminate")) {
+    const c = stage.counters;
+    const sets = Object.keys(c).filter((k) => k.startsWith("matched/")).map((k) => k.slice(8));
+    const parts = sets.map((set) => `${set} ${c[`matched/${set}`]} matched (${c[`dropped/${set}`] ?? 0} removed${c[`cut/${set}`] ? `, ${c[`cut/${set}`]} cut` : ""})`);
+    const verified = (c.verified_docs ?? 0) === stage.kept ? `all ${stage.kept} kept documents scanned clean` : `${c.verified_docs ?? 0} of ${stage.kept} kept documents scanned clean`;
+    lines.splice(lines.length - 2, 0, `Decontam ${parts.join(", ") || "nothing matched"}; ${verified}; stage \`${stage.id}\`, report in manifest.json`);
+  }
   if (Object.keys(stats.output.byPartition).length > 0) {
-    lines.splice(lines.length - 2, 0, `         by ${Object.entries(stats.output.byPartition).map(([k, v]) => `${k}: ${v}`).join(", ")}`);
+    lines.splice(lines.findIndex((l) => l.startsWith("Kept ")) + 1, 0, `         by ${Object.entries(stats.output.byPartition).map(([k, v]) => `${k}: ${v}`).join(", ")}`);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -3,21 +3,32 @@
  * of (seed, document id) and never of arrival order or `Math.random`.
  */
 
-/** MurmurHash3 (x86, 32-bit) over the UTF-16 code units of `text`. */
+/** MurmurHash3's 32-bit finalizer: a bijection that spreads every input bit over the output. */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** One MurmurHash3 block step: mixes the 32-bit word `k` into the running hash `h`. */
+export function mixBlock(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** MurmurHash3 (x86, 32-bit) over the UTF-16 code units of `text`, two units per block. */
 export function murmur3(text: string, seed: number): number {
-  let h = seed >>> 0;
+  let h = seed | 0;
   const n = text.length;
   let i = 0;
-  // two UTF-16 units per 32-bit block
-  for (; i + 1 < n; i += 2) {
-    let k = (text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16)) >>> 0;
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) >>> 0;
-  }
+  for (; i + 1 < n; i += 2) h = mixBlock(h, text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16));
   if (i < n) {
     let k = text.charCodeAt(i);
     k = Math.imul(k, 0xcc9e2d51);
@@ -25,13 +36,7 @@ export function murmur3(text: string, seed: number): number {
     k = Math.imul(k, 0x1b873593);
     h ^= k;
   }
-  h ^= n * 2;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h ^ (n * 2));
 }
 
 /** A uniform number in [0, 1) with 53 random bits, determined by (seed, key). */

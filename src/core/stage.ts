@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Doc } from "./doc.js";
 import type { StageReplay } from "./replay.js";
+import type { StageStats } from "./stats.js";
 
 /** JSON-serialisable values, as they appear in the ledger. */
 export type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
@@ -93,8 +94,12 @@ export interface Stage {
    * `ctx.signals` when that is set.
    */
   readonly replay?: StageReplay;
-  /** Facts about what the stage wrote (files, totals, tool versions), for `manifest.json`; called when the run ends. */
-  describe?(ctx: StepContext): Promise<Record<string, Json>>;
+  /**
+   * Facts about what the stage wrote or decided (files, totals, tool versions, a report such as
+   * split sizes or contamination found), for `manifest.json`; called when the run ends, with the
+   * stage's stats merged over all shards.
+   */
+  describe?(ctx: StepContext, stats: StageStats): Promise<Record<string, Json>>;
 }
 
 /** Context of the corpus-wide steps of a barrier stage. */
@@ -131,6 +136,11 @@ export interface BarrierStep {
 export interface Barrier {
   observe(ctx: StageContext): Observer;
   readonly steps: readonly BarrierStep[];
+  /**
+   * Steps that need no documents (e.g. indexing files named in the options): they run before the
+   * pass whose documents `observe` sees, so the observer can use their result.
+   */
+  readonly prepare?: readonly BarrierStep[];
   /**
    * Optional pre-flight check and estimate, run before any input is read: may reject the run
    * (e.g. a missing reference index) and returns lines telling the expected disk and memory use.

@@ -38,7 +38,7 @@ export async function finalizeRun(input: FinalizeInput, timings: Readonly<Record
   const shardStats = await readShardStats(runDir, jobs, shards);
   const stats = mergeStats(shardStats, jobs);
   await writeFileAtomic(join(runDir, layout.stats), `${JSON.stringify(stats, null, 2)}\n`);
-  const outputs = await stageOutputs(input);
+  const outputs = await stageOutputs(input, stats);
   await writeFileAtomic(join(runDir, layout.manifest), `${JSON.stringify(manifest(pipeline, shardStats, outputs), null, 2)}\n`);
   await writeFileAtomic(join(runDir, layout.timings), `${JSON.stringify(timings, null, 2)}\n`);
   const problem = runConservation(stats, shardStats, jobs);
@@ -116,14 +116,15 @@ function runConservation(stats: RunStats, byPass: readonly (readonly ShardStats[
 }
 
 /** What each stage with a `describe` hook reports about the files it wrote, by stage id. */
-async function stageOutputs(input: FinalizeInput): Promise<Map<string, Record<string, Json>>> {
+async function stageOutputs(input: FinalizeInput, stats: RunStats): Promise<Map<string, Record<string, Json>>> {
   const outputs = new Map<string, Record<string, Json>>();
   const log = { info: () => undefined, warn: () => undefined };
   for (const compiled of input.pipeline.stages) {
     const { stage } = compiled;
     if (!stage.describe) continue;
     const workDir = join(input.runDir, layout.work(stage.id));
-    outputs.set(stage.id, await stage.describe({ stageId: stage.id, workDir, runDir: input.runDir, shardCount: input.shards, seed: compiled.seed, log, cwd: input.cwd }));
+    const own = stats.stages.find((s) => s.id === stage.id) ?? newStageStats(stage.id, stage.use, stage.kind);
+    outputs.set(stage.id, await stage.describe({ stageId: stage.id, workDir, runDir: input.runDir, shardCount: input.shards, seed: compiled.seed, log, cwd: input.cwd }, own));
   }
   return outputs;
 }

@@ -18,7 +18,8 @@ export type Job =
 
 /**
  * Splits the stage list at barrier stages. A barrier stage ends the pass before it (observing its
- * documents), then runs its steps, then starts the next pass (applying its result).
+ * documents), then runs its steps, then starts the next pass (applying its result). Its `prepare`
+ * steps, if any, run just before the pass it observes.
  */
 export function planJobs(pipeline: CompiledPipeline): Job[] {
   const passes: { stages: CompiledStage[]; observer?: CompiledStage }[] = [{ stages: [] }];
@@ -33,6 +34,9 @@ export function planJobs(pipeline: CompiledPipeline): Job[] {
   const jobs: Job[] = [];
   passes.forEach((pass, index) => {
     const plan: PassPlan = { index, stages: pass.stages, final: index === passes.length - 1, ...(pass.observer ? { observer: pass.observer } : {}) };
+    for (const step of pass.observer?.stage.barrier?.prepare ?? []) {
+      jobs.push({ name: `${(pass.observer as CompiledStage).stage.id}.${step.name}`, kind: "step", stage: pass.observer as CompiledStage, step });
+    }
     jobs.push({ name: `p${index}`, kind: "pass", pass: plan });
     if (pass.observer) {
       for (const step of pass.observer.stage.barrier?.steps ?? []) {

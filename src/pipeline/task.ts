@@ -98,7 +98,8 @@ export async function runTask(env: TaskEnv, job: Job, task: number): Promise<voi
   await markDone(env.runDir, { job: job.name, task, files: [] });
 }
 
-function stepContext(env: TaskEnv, compiled: CompiledStage): StepContext {
+/** The context of a barrier step (and of a stage's report) of `compiled`. */
+export function stepContext(env: TaskEnv, compiled: CompiledStage): StepContext {
   return {
     stageId: compiled.stage.id,
     workDir: join(env.runDir, layout.work(compiled.stage.id)),
@@ -284,7 +285,9 @@ async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard
       const key = part ?? "";
       let writer = writers.get(key);
       if (writer === undefined) {
-        writer = new RolloverWriter(txn, part === undefined ? dir : join(dir, part), pad(shard), ext, out.compression, out.level, out.shardSize);
+        // files between passes are read once and deleted with the run's work: the fastest zstd level
+        const level = pass.final ? out.level : out.compression === "zstd" ? 1 : out.level;
+        writer = new RolloverWriter(txn, part === undefined ? dir : join(dir, part), pad(shard), ext, out.compression, level, out.shardSize);
         writers.set(key, writer);
       }
       return writer;

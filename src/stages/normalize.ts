@@ -3,7 +3,9 @@
  * unifies line endings, collapses runs of spaces; keeps newlines. Never drops a document.
  */
 import { z } from "zod";
+import { jsonLineMayNeedWork } from "../core/text/json-scan.js";
 import { normalizeText } from "../core/text/normalize.js";
+import { pristineBytes } from "../io/records.js";
 import { defineMap } from "./define.js";
 
 const Options = z.strictObject({
@@ -15,9 +17,16 @@ const Options = z.strictObject({
   trim: z.boolean().default(true).describe("Remove leading and trailing whitespace of the text"),
 });
 
+const TIDY = { tidy: true } as const;
+
 export const normalize = defineMap({
   use: "normalize",
   summary: "Unicode NFC, strip control characters and U+FEFF/U+0085, unify newlines, collapse spaces",
   options: Options,
-  create: (options) => (text) => normalizeText(text, options),
+  create: (options) => (text, doc) => {
+    // a document still as read from its JSONL line: a SIMD pre-scan of those bytes tells whether the
+    // whitespace and control-character steps have anything to do (most web text has nothing)
+    const raw = pristineBytes(doc);
+    return normalizeText(text, options, raw !== undefined && !jsonLineMayNeedWork(raw) ? TIDY : undefined);
+  },
 });

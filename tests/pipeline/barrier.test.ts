@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { Doc } from "../../src/core/doc.js";
 import { writeFileAtomic } from "../../src/pipeline/task.js";
+import { loadPipeline } from "../../src/pipeline/load.js";
+import { planJobs } from "../../src/pipeline/plan.js";
 import { runPipelineFile } from "../../src/pipeline/run.js";
 import { registry } from "../../src/registry.js";
 import { defineStage } from "../../src/stages/define.js";
@@ -102,5 +104,69 @@ describe("barrier stages", () => {
       ["e", "drop-repeats", "repeat", "b", "in-1.jsonl"],
     ]);
     expect(await readdir(join(runDir, "state", "done"))).toEqual(["drop-repeats.decide", "p0", "p1"]);
+  });
+
+  it("run `prepare` steps before the pass they observe, resolve files against the working folder, and describe themselves with their stats in the manifest", async () => {
+    // drops the ids listed in a file; `prepare` reads the list before any document is seen
+    const listed = defineStage({
+      use: "listed",
+      kind: "filter",
+      summary: "test barrier with a prepare step",
+      codes: ["listed"],
+      options: z.strictObject({ list: z.string() }),
+      create: (o) => {
+        const ids = async (workDir: string): Promise<Set<string>> => new Set(JSON.parse(await readFile(join(workDir, "ids.json"), "utf8")) as string[]);
+        return {
+          barrier: {
+            prepare: [
+              {
+                name: "load",
+                tasks: () => 1,
+                async run(_task, ctx) {
+                  const lines = (await readFile(join(ctx.cwd, o.list), "utf8")).split("\n").filter(Boolean);
+                  await writeFileAtomic(join(ctx.workDir, "ids.json"), JSON.stringify(lines));
+                },
+              },
+            ],
+            observe(ctx) {
+              let hits = 0;
+              return {
+                async add(doc: Doc) {
+                  if ((await ids(ctx.workDir)).has(doc.id)) hits++;
+                },
+                async finish() {
+                  await (await ctx.openFile(`work/${ctx.stageId}/hits-${ctx.shard}.txt`)).write(String(hits));
+                },
+              };
+            },
+            steps: [],
+          },
+          async *run(docs, ctx) {
+            const drop = await ids(ctx.workDir);
+            for await (const doc of docs) {
+              if (drop.has(doc.id)) ctx.drop(doc, { reason: "listed" });
+              else yield doc;
+            }
+          },
+          async describe(ctx, stats) {
+            return { observed: Number(await readFile(join(ctx.workDir, "hits-0.txt"), "utf8")), dropped: stats.dropped.listed ?? 0 };
+          },
+        };
+      },
+    });
+    const reg = { ...registry, listed };
+    const dir = await tempDir();
+    await writePipeline(dir, [{ id: "a", text: "x" }, { id: "b", text: "y" }, { id: "c", text: "z" }].map((r) => JSON.stringify(r)).join("\n"), "in.jsonl");
+    await writePipeline(dir, "b\nc\n", "drop.txt");
+    const yaml = `version: 1\ninput: { paths: in.jsonl }\noutput: { dir: out }\nstages:\n  - use: normalize\n  - use: listed\n    with: { list: drop.txt }\n`;
+    await writePipeline(dir, yaml);
+    expect(planJobs(await loadPipeline(join(dir, "pipeline.yaml"), {}, { registry: reg })).map((j) => j.name)).toEqual(["listed.load", "p0", "p1"]);
+    const { stats, runDir } = await runPipelineFile("pipeline.yaml", { cwd: dir, registry: reg });
+    expect(stats.documents).toEqual({ read: 3, written: 1, removed: 2 });
+    const manifest = JSON.parse(await readFile(join(runDir, "manifest.json"), "utf8")) as { stages: { id: string; outputs?: unknown }[] };
+    expect(manifest.stages.map((s) => [s.id, s.outputs])).toEqual([
+      ["normalize", undefined],
+      ["listed", { observed: 2, dropped: 2 }],
+    ]);
   });
 });

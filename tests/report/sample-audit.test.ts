@@ -91,7 +91,7 @@ describe("the sample's report in headless Chromium", () => {
     const report = await openReport(path);
     try {
       const { page } = report;
-      expect(await page.locator("section[data-section]").evaluateAll((els) => els.map((e) => e.id))).toEqual(["funnel", "removals", "signals", "samples", "dedup", "tokens"]);
+      expect(await page.locator("section[data-section]").evaluateAll((els) => els.map((e) => e.id))).toEqual(["funnel", "removals", "signals", "samples", "dedup", "decontam", "tokens"]);
       const funnel = await page.locator("#funnel-table tr[data-stage]").evaluateAll((rows) =>
         rows.map((r) => [r.getAttribute("data-stage"), ...["seen", "kept", "removed", "charsOut"].map((k) => Number((r.querySelector(`[data-k="${k}"]`)?.textContent ?? "").replace(/,/g, "")))]),
       );
@@ -114,10 +114,19 @@ describe("the sample's report in headless Chromium", () => {
       const exact = stats.stages.find((s) => s.id === "exact-dedup");
       expect(await page.locator("#dedup .cluster").count()).toBe(Math.min(8, exact?.counters.duplicate_groups ?? 0) + Math.min(8, stats.stages.find((s) => s.id === "minhash-dedup")?.counters.clusters ?? 0));
       expect(await page.locator("#dedup .cluster .pair pre.text").count()).toBeGreaterThanOrEqual(2 * (await page.locator("#dedup .cluster").count()));
-      // tokens: the split's counts
+      // decontamination: every contaminated page, with its match highlighted, and the stage's own count of items found
+      const decontam = stats.stages.find((s) => s.id === "decontaminate");
+      const removedContam = Object.values(decontam?.dropped ?? {}).reduce((a, b) => a + b, 0);
+      expect(removedContam).toBeGreaterThan(0);
+      const contamRow = await page.locator('#decontam tr[data-test-set="testset"]').evaluate((r) => ["reported", "documents"].map((k) => r.querySelector(`[data-k="${k}"]`)?.textContent));
+      const manifest = JSON.parse(await readFile(join(runDir, "manifest.json"), "utf8")) as { stages: { id: string; outputs?: { testSets?: { name: string; items: number; itemsFound: number }[] } }[] };
+      const reported = manifest.stages.find((s) => s.id === "decontaminate")?.outputs?.testSets?.find((t) => t.name === "testset");
+      expect(contamRow).toEqual([`${reported?.itemsFound} of ${reported?.items}`, String(removedContam)]);
+      expect(await page.locator("#decontam .contam mark").count()).toBe(Math.min(8, removedContam));
+      // tokens: each split's counts
       const tokens = JSON.parse(await readFile(join(runDir, "tokens", "manifest.json"), "utf8")) as { splits: Record<string, { documents: number; tokens: number }> };
-      const splitRow = await page.locator('#tokens-table tr[data-split="train"]').evaluate((r) => ["documents", "tokens"].map((k) => Number((r.querySelector(`[data-k="${k}"]`)?.textContent ?? "").replace(/,/g, ""))));
-      expect(splitRow).toEqual([tokens.splits.train?.documents, tokens.splits.train?.tokens]);
+      const splitRows = await page.locator("#tokens-table tr[data-split]").evaluateAll((rows) => rows.map((r) => [r.getAttribute("data-split"), ...["documents", "tokens"].map((k) => Number((r.querySelector(`[data-k="${k}"]`)?.textContent ?? "").replace(/,/g, "")))]));
+      expect(splitRows).toEqual(Object.entries(tokens.splits).map(([name, s]) => [name, s.documents, s.tokens]));
       // the script works: sorting and the language filter
       await page.locator("#funnel-table th", { hasText: "removed" }).first().click();
       await page.selectOption("#lang-filter", "de");

@@ -3,25 +3,9 @@
  * numbers (token hashes, signature words) so that nothing allocates strings in the hot loops.
  */
 
-/** MurmurHash3's 32-bit finalizer: a bijection that spreads every input bit over the output. */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { fmix32, mixBlock } from "../hash.js";
 
-/** One MurmurHash3 block step: mixes the 32-bit word `k` into the running hash `h`. */
-export function mixBlock(h: number, k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  k = Math.imul(k, 0x1b873593);
-  h ^= k;
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
+export { fmix32, mixBlock };
 
 /** MurmurHash3-style hash of `count` 32-bit words of `words` starting at `start`. */
 export function hashWords(words: ArrayLike<number>, start: number, count: number, seed: number): number {

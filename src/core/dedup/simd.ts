@@ -9,23 +9,7 @@
  * (a0, b0, a1, b1) as four v128 at params + 64g and writes eight u32 minima at out + 32g.
  */
 
-const I32 = 0x7f;
-const V128 = 0x7b;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
+import { I32, V128, instantiate, section, type WasmMemory, uleb } from "../wasm.js";
 
 const get = (i: number): number[] => [0x20, i];
 const set = (i: number): number[] => [0x21, i];
@@ -93,16 +77,6 @@ export interface SimdMinHash {
   run(shingles: Uint32Array, n: number, groups: number, out: Uint32Array): void;
 }
 
-/** The parts of the WebAssembly API used here (the project's TypeScript libs do not declare it). */
-interface Wasm {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Record<string, unknown> };
-}
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-
 const PARAMS = 0;
 const OUT_AT = 8192;
 const SHINGLES_AT = 16384;
@@ -110,16 +84,10 @@ const SHINGLES_AT = 16384;
 /** Builds the kernel for one set of parameters (a_i odd multipliers, b_i xor masks). */
 export function simdMinHash(a: Int32Array, b: Int32Array): SimdMinHash | undefined {
   if (process.env.REFINERY_NO_SIMD === "1") return undefined;
-  const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
-  if (wasm === undefined) return undefined;
-  let instance: { exports: Record<string, unknown> };
-  try {
-    instance = new wasm.Instance(new wasm.Module(moduleBytes()));
-  } catch {
-    return undefined;
-  }
-  const memory = instance.exports.m as WasmMemory;
-  const fn = instance.exports.s as (sh: number, n: number, pp: number, groups: number, out: number) => void;
+  const exports = instantiate(moduleBytes());
+  if (exports === undefined) return undefined;
+  const memory = exports.m as WasmMemory;
+  const fn = exports.s as (sh: number, n: number, pp: number, groups: number, out: number) => void;
   const groups = Math.floor(a.length / 8);
   if (groups * 64 > OUT_AT || groups * 32 > SHINGLES_AT - OUT_AT) return undefined;
   const params = new Int32Array(memory.buffer, PARAMS, groups * 16);

@@ -34,15 +34,17 @@ const BEYOND_ASCII = /[^\x00-\x7F]/;
  * Normalizes text; returns the same string when nothing changes. Each step first checks, with one
  * scan, whether it has anything to do, since most text needs little or nothing.
  */
-export function normalizeText(text: string, options: NormalizeOptions): string {
+export function normalizeText(text: string, options: NormalizeOptions, known?: { readonly tidy: boolean }): string {
   let out = text;
-  if (ANY_CONTROL.test(out)) {
+  // `tidy`: the caller knows there are no control characters, CRs, tabs, double spaces or spaces before newlines
+  const tidy = known?.tidy === true;
+  if (!tidy && ANY_CONTROL.test(out)) {
     if (options.newlines && out.includes("\r")) out = out.replace(CR, "\n");
     if (options.controlChars) out = out.replace(options.newlines ? CONTROL : CONTROL_WITH_CR, "");
   }
   const form = options.unicode;
   if (form !== null && (form === "NFC" ? BEYOND_NFC_SAFE : BEYOND_ASCII).test(out)) out = out.normalize(form);
-  if (options.collapseSpaces && (out.includes("\t") || SPACE_PAIR.test(out))) {
+  if (options.collapseSpaces && !tidy && (out.includes("\t") || SPACE_PAIR.test(out))) {
     out = out.replace(SPACES, " ");
     if (out.includes(" \n")) out = out.replace(TRAILING, "\n");
   }
