@@ -1,10 +1,12 @@
+import { readFileSync } from "node:fs";
 import { readFile, readdir } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseMegatronIndex } from "../../src/core/tokens/format.js";
 import { readShardInfo } from "../../src/io/token-files.js";
 import { runPipelineFile } from "../../src/pipeline/run.js";
-import { loadTokenizer } from "../../src/stages/tokenize/tokenizer.js";
+import { loadTokenizer, tiktokenSplitter } from "../../src/stages/tokenize/tokenizer.js";
 import { readAllRows, snapshotDir, tempDir } from "../helpers/files.js";
 import { gpt2TokenizerJson, sentencePieceTokenizerJson, writeTokenizer } from "../helpers/hf-tokenizers.js";
 import { repoRoot, writePipeline } from "../helpers/run.js";
@@ -51,6 +53,36 @@ describe("tokenize: golden bytes written by hand from the format specifications"
       [27, 91, 419, 1440, 919, 91, 29, 199999],
       [23881, 131903, 37934, 199999],
     ]);
+  });
+});
+
+describe("tokenize: tiktoken ids through the cached split", () => {
+  // the stage splits text with V8's regex and caches piece ids; the result must be tiktoken's own
+  const require = createRequire(import.meta.url);
+  const { get_encoding } = require("tiktoken") as { get_encoding(name: string): { encode_ordinary(text: string): Uint32Array } };
+  const edge = [
+    "a\uFEFFb \uFEFF\uFEFF c", "x\u0085y \u0085\u0085z", "it'ſ IT'S don'T we'Ll you'VE", "Kelvin \u212A", "  \u00A0 \u3000x  \t\t y",
+    "e\u0301\u0301 \u0915\u094D\u0937", "😀😀 a 👩‍👩‍👧", "\r\n\r\n x\r\r", "1234567 89 ١٢٣٤", "a/b//c\n\n/ ", "\u2028\u2029 \u180E x \u200B\u200Bz",
+    "\uD800 lone \uDC00", `${"a".repeat(5000)} ${"ab ".repeat(2000)}`, "<|endoftext|> literal", "",
+  ];
+  const texts = [...edge, ...readFileSync(join(repoRoot, "fixtures", "language", "langid-slice.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { text: string }).text)];
+
+  it.each(["gpt2", "r50k_base", "p50k_base", "cl100k_base", "o200k_base"])("%s: the same ids as encode_ordinary on whole texts in many scripts", (name) => {
+    const reference = get_encoding(name);
+    const tokenizer = loadTokenizer(name);
+    const differ = texts.filter((t) => {
+      const a = reference.encode_ordinary(t);
+      const b = tokenizer.encode(t) as Uint32Array;
+      return a.length !== b.length || a.some((v, i) => v !== b[i]);
+    });
+    expect(differ).toEqual([]);
+    // a second round is served from the cache and gives the same ids
+    expect(Array.from(tokenizer.encode(texts[2] as string) as Uint32Array)).toEqual(Array.from(reference.encode_ordinary(texts[2] as string)));
+  });
+
+  it("spells the Rust patterns for V8: White_Space for \\s (U+0085 in, U+FEFF out), case classes for (?i:…)", () => {
+    const re = tiktokenSplitter("(?i:'s|'t)|\\p{L}+|[^\\s\\p{L}]+|\\s+(?!\\S)|\\s+");
+    expect("it'ſ IT'S x\uFEFFy\u0085z".match(re)).toEqual(["it", "'ſ", " ", "IT", "'S", " ", "x", "\uFEFF", "y", "\u0085", "z"]);
   });
 });
 
