@@ -13,6 +13,7 @@ import { readdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import type { Json } from "../core/stage.js";
+import type { StageStats } from "../core/stats.js";
 import { PipelineError } from "../errors.js";
 import { type CompiledPipeline, type CompiledStage, compilePipelineText, parseValue } from "../pipeline/load.js";
 import { pad } from "../pipeline/layout.js";
@@ -23,15 +24,9 @@ import { compileSpec, readRunSpec, runRegistry } from "../pipeline/spec.js";
 import { lines, readRunStats } from "./run-dir.js";
 
 /** What a stage did (or would do): the counts of `stats.json` for one stage. */
-export interface StageCounts {
-  seen: number;
-  kept: number;
-  dropped: Record<string, number>;
-  errored: number;
-  charsIn: number;
-  charsOut: number;
+export type StageCounts = Pick<StageStats, "seen" | "kept" | "dropped" | "errored" | "charsIn" | "charsOut"> & {
   droppedByLang: Record<string, Record<string, number>>;
-}
+};
 
 /** One option that changes. */
 export interface OptionChange {

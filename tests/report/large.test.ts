@@ -5,9 +5,8 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
 import { tempDir } from "../helpers/files.js";
-import { cliPath } from "../helpers/run.js";
+import { refinery } from "../helpers/run.js";
 import { GOPHER, syntheticRun } from "../helpers/synthetic-run.js";
 
 const ROWS = 1_000_000;
@@ -17,15 +16,7 @@ describe("the report of a 1,000,000-row ledger", () => {
     const dir = await tempDir();
     const { runDir, languages } = await syntheticRun(dir, ROWS);
     // in a process whose heap (96 MB) could not hold the ledger (~200 MB of rows): it is streamed
-    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ["--max-old-space-size=96", cliPath, "report", runDir], { cwd: dir });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+    const result = await refinery(["report", runDir], dir, { NODE_OPTIONS: "--max-old-space-size=96" });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const path = join(runDir, "report.html");
