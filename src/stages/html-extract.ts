@@ -15,19 +15,30 @@
  * or one Readability finds no article in, is extracted by `structure` instead and counted.
  * A wall-clock limit is deliberately not used: it would make the output depend on machine load.
  */
-import { Readability } from "@mozilla/readability";
-import * as cheerio from "cheerio";
-import { parseHTML } from "linkedom";
+import { createRequire } from "node:module";
+import type * as Readability from "@mozilla/readability";
+import type * as Cheerio from "cheerio";
+import type * as Linkedom from "linkedom";
 import { z } from "zod";
 import { type Doc } from "../core/doc.js";
 import { type ExtractOptions, extractHtml } from "../core/html/extract.js";
 import { defineStage } from "./define.js";
 
+// cheerio (removeSelectors) and linkedom + Readability (readability mode) are loaded on first use:
+// together they took ~0.4 s of every process and worker-thread start that never used them
+const require = createRequire(import.meta.url);
+let cheerioLib: typeof Cheerio | undefined;
+let linkedomLib: typeof Linkedom | undefined;
+let readabilityLib: typeof Readability | undefined;
+const cheerio = (): typeof Cheerio => (cheerioLib ??= require("cheerio") as typeof Cheerio);
+const linkedom = (): typeof Linkedom => (linkedomLib ??= require("linkedom") as typeof Linkedom);
+const readabilityModule = (): typeof Readability => (readabilityLib ??= require("@mozilla/readability") as typeof Readability);
+
 const HTML_TYPES = new Set(["text/html", "application/xhtml+xml"]);
 
 function validSelector(selector: string): boolean {
   try {
-    cheerio.load("<p></p>")(selector);
+    cheerio().load("<p></p>")(selector);
     return true;
   } catch {
     return false;
@@ -88,13 +99,13 @@ function readability(html: string, s: Settings, render: ExtractOptions, count: (
     count("readability_over_size");
     return structure(html, render, count);
   }
-  const { document } = parseHTML(html);
+  const { document } = linkedom().parseHTML(html);
   // Readability's own maxElemsToParse counts getElementsByTagName("*"), which linkedom answers with 0
   if (document.querySelectorAll("*").length > s.readabilityMaxElements) {
     count("readability_over_elements");
     return structure(html, render, count);
   }
-  const article = new Readability(document as unknown as ConstructorParameters<typeof Readability>[0]).parse();
+  const article = new (readabilityModule().Readability)(document as unknown as ConstructorParameters<typeof Readability.Readability>[0]).parse();
   if (!article?.content) {
     count("readability_no_article");
     return structure(html, render, count);
@@ -140,7 +151,7 @@ export const htmlExtract = defineStage({
           let result: Result;
           try {
             if (removal !== undefined) {
-              const $ = cheerio.load(html);
+              const $ = cheerio().load(html);
               const removed = $(removal).remove().length;
               if (removed > 0) {
                 ctx.count("selector_removed", removed);
