@@ -139,6 +139,70 @@ describe("minhash-dedup", () => {
     expect(counters.clusters).toBe(1);
   });
 
+  it("action: tag keeps every document and writes the cluster of each member, kept or not, to metadata", async () => {
+    const dir = await tempDir();
+    await setup(dir, files, "  - use: minhash-dedup\n    with: { action: tag }\n");
+    const { stats, runDir } = await run(dir);
+    const out = await readAllRows<{ id: string; dedup?: Record<string, unknown> }>(join(runDir, "output"));
+    expect(out.map((r) => r.id)).toEqual(["p0", "p1", "p2", "near0", "far1", "p3", "tiny", "near0-again"]);
+    expect(await dedupRows(runDir)).toEqual([]);
+    const tagged = out.filter((r) => r.dedup !== undefined);
+    expect(tagged.map((r) => [r.id, r.dedup?.kept, r.dedup?.duplicate_of, r.dedup?.cluster_size])).toEqual([
+      ["p0", true, undefined, 3],
+      ["near0", false, "p0", 3],
+      ["near0-again", false, "p0", 3],
+    ]);
+    // the same cluster name as the ledger of a dropping run, on all three
+    const dropDir = await tempDir();
+    await setup(dropDir, files, "  - use: minhash-dedup\n");
+    const dropped = await dedupRows((await run(dropDir)).runDir);
+    for (const r of tagged) expect(r.dedup?.cluster).toBe(dropped[0]?.cluster);
+    expect(tagged[1]?.dedup?.jaccard_estimate).toBe(dropped[0]?.jaccard_estimate);
+    const stage = stats.stages.find((s) => s.id === "minhash-dedup");
+    expect(stage?.dropped).toEqual({});
+    expect(stage?.counters).toMatchObject({ tagged_kept: 1, tagged_duplicates: 2, clusters: 1 });
+  });
+
+  it("tagged clusters keep near-duplicates on one side of a split (groupBy), and a tagging run is a reference whose documents all stay", async () => {
+    const dir = await tempDir();
+    const rows: Row[] = [];
+    for (let c = 0; c < 30; c++) {
+      const text = page(700 + c);
+      // 2 and 3 of 200 words changed (J ≈ 0.9, which 14×8 LSH finds with probability > 0.999)
+      rows.push({ id: `c${c}-a`, text }, { id: `c${c}-b`, text: edit(text, 100, c) }, { id: `c${c}-c`, text: edit(text, 70, c + 100) });
+    }
+    await setup(dir, [rows.slice(0, 45), rows.slice(45)], "  - use: minhash-dedup\n    with: { action: tag }\n  - use: split\n    with: { splits: { train: 0.5, test: 0.5 }, groupBy: dedup.cluster }\n");
+    const { runDir } = await run(dir, 2);
+    const out = await readAllRows<{ id: string; split: string; dedup?: { cluster: string } }>(join(runDir, "output"));
+    expect(out).toHaveLength(90);
+    const sides = new Map<string, Set<string>>();
+    for (const r of out) sides.set(r.id.split("-")[0] as string, (sides.get(r.id.split("-")[0] as string) ?? new Set()).add(r.split));
+    expect([...sides.values()].every((s) => s.size === 1)).toBe(true);
+    expect(new Set(out.map((r) => r.split))).toEqual(new Set(["train", "test"]));
+    expect(new Set(out.map((r) => r.dedup?.cluster)).size).toBe(30);
+  });
+
+  it("a tagging run used as a reference (against) keeps all its documents as possible twins; a dropping run only its kept ones", async () => {
+    const a = page(800);
+    const b = edit(a, 50); // J(a, b) ≈ 0.85
+    const n = edit(b, 30, 2); // J(b, n) ≈ 0.77, J(a, n) ≈ 0.65: a duplicate of b only
+    expect(jaccard(b, n)).toBeGreaterThan(0.75);
+    expect(jaccard(a, n)).toBeLessThan(0.66);
+    const refs: string[] = [];
+    for (const action of ["tag", "drop"]) {
+      const dir = await tempDir();
+      await setup(dir, [[{ id: "a", text: a }, { id: "b", text: b }, { id: "other", text: page(801) }]], `  - use: minhash-dedup\n    with: { action: ${action} }\n`);
+      refs.push((await run(dir)).runDir);
+    }
+    const against = async (ref: string) => {
+      const dir = await tempDir();
+      await setup(dir, [[{ id: "n", text: n }]], `  - use: minhash-dedup\n    with: { against: [${JSON.stringify(ref)}] }\n`);
+      return (await dedupRows((await run(dir)).runDir)).map((r) => [r.id, r.reason, r.duplicate_of, r.duplicate_of_run !== undefined]);
+    };
+    expect(await against(refs[0] as string)).toEqual([["n", "near_duplicate", "b", true]]);
+    expect(await against(refs[1] as string)).toEqual([]);
+  });
+
   it("with verify, reports the exact Jaccard and judges by it on both sides of the threshold", async () => {
     const j = jaccard(base[0] as string, near);
     const dir = await tempDir();

@@ -10,7 +10,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { z } from "zod";
 import type { Doc, DocSource } from "../../core/doc.js";
-import { getField } from "../../core/doc.js";
+import { getField, withMeta } from "../../core/doc.js";
 import { doubleToWords, hex32, wordToFloat, wordsToDouble } from "../../core/dedup/hash.js";
 import { murmur3 } from "../../core/hash.js";
 import type { BarrierStep, Json, ShardFile, StageContext, StepContext } from "../../core/stage.js";
@@ -278,8 +278,9 @@ export class Universe {
       if (!existsSync(path)) continue;
       for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
         if (line === "") continue;
-        const row = JSON.parse(line) as { pos: number };
-        refRemoved[seg.offset + row.pos] = 1;
+        const row = JSON.parse(line) as { pos: number; tagged?: boolean };
+        // a run that tagged its duplicates kept them all
+        if (row.tagged !== true) refRemoved[seg.offset + row.pos] = 1;
       }
     }
     if (offset > 0xffffffff) throw new PipelineError("E_RUN", `Deduplication numbers documents with 32 bits; this run and its references hold ${offset}`);
@@ -366,8 +367,9 @@ function readSyncAt(fd: number, buf: Buffer, off: number, position: number): num
 
 /** A removal: [g, kept g, cluster size, code, estimate (f32 bits), exact (f32 bits), c0, c1, c2, c3]. */
 export const REMOVAL_WORDS = 10;
-export const CODES = ["exact_duplicate", "url_duplicate", "near_duplicate"] as const;
-export const CODE = { exact: 0, url: 1, near: 2 } as const;
+export const CODES = ["exact_duplicate", "url_duplicate", "near_duplicate", "kept"] as const;
+/** `kept`: the kept document of a cluster, recorded only when the stage tags instead of dropping. */
+export const CODE = { exact: 0, url: 1, near: 2, kept: 3 } as const;
 export const NO_VALUE = 0x7fc00000; // float32 NaN
 
 /** The `resolve` step: one task per shard turns that shard's removal records into ledger rows. */
@@ -378,6 +380,8 @@ export function resolveStep(opts: {
   readonly parts: number;
   readonly threshold: number | null;
   readonly verified: boolean;
+  /** Tag mode: rows describe cluster members, removed or not (`tagged: true`). */
+  readonly tagged?: boolean;
 }): BarrierStep {
   return {
     name: "resolve",
@@ -409,6 +413,13 @@ export function resolveStep(opts: {
         const self = tables.entry(g);
         const code = w[at + 3] as number;
         const row: Record<string, Json> = { pos: g - seg.offset, id: self.id, reason: CODES[code] as string };
+        if (opts.tagged) row.tagged = true;
+        if (code === CODE.kept) {
+          row.cluster = clusterName(tables, clusterNames, w[at + 6] as number);
+          row.cluster_size = w[at + 2] as number;
+          out.write(`${JSON.stringify(row)}\n`);
+          continue;
+        }
         const est = wordToFloat(w[at + 4] as number);
         const exact = wordToFloat(w[at + 5] as number);
         if (code === CODE.near) {
@@ -419,17 +430,8 @@ export function resolveStep(opts: {
         row.duplicate_of = kept.id;
         row.duplicate_of_source = kept.source as unknown as Json;
         if (kept.seg.refRun !== undefined) row.duplicate_of_run = kept.seg.refRun;
-        if (code === CODE.near) {
-          const root = w[at + 6] as number;
-          let name = clusterNames.get(root);
-          if (name === undefined) {
-            const rootId = tables.entry(root).id;
-            name = `${hex32(murmur3(rootId, 0x5eed))}${hex32(murmur3(rootId, 0xc1a5))}`;
-            if (clusterNames.size > 4096) clusterNames.clear();
-            clusterNames.set(root, name);
-          }
-          row.cluster = name;
-        } else row.cluster = `${hex32(w[at + 6] as number)}${hex32(w[at + 7] as number)}${hex32(w[at + 8] as number)}${hex32(w[at + 9] as number)}`;
+        if (code === CODE.near) row.cluster = clusterName(tables, clusterNames, w[at + 6] as number);
+        else row.cluster = `${hex32(w[at + 6] as number)}${hex32(w[at + 7] as number)}${hex32(w[at + 8] as number)}${hex32(w[at + 9] as number)}`;
         row.cluster_size = w[at + 2] as number;
         if (code === CODE.near) {
           row.jaccard_estimate = round(est);
@@ -443,8 +445,26 @@ export function resolveStep(opts: {
   };
 }
 
+function pick(from: Record<string, Json>, keys: readonly string[]): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const k of keys) if (from[k] !== undefined) out[k] = from[k] as Json;
+  return out;
+}
+
 function round(x: number): number {
   return Math.round(x * 10000) / 10000;
+}
+
+/** A MinHash cluster's name: derived from the id of its root document (the same in every shard). */
+function clusterName(tables: DocTables, cache: Map<number, string>, root: number): string {
+  let name = cache.get(root);
+  if (name === undefined) {
+    const rootId = tables.entry(root).id;
+    name = `${hex32(murmur3(rootId, 0x5eed))}${hex32(murmur3(rootId, 0xc1a5))}`;
+    if (cache.size > 4096) cache.clear();
+    cache.set(root, name);
+  }
+  return name;
 }
 
 /** The `index` step: records that the dedup data of this run is complete and usable as a reference. */
@@ -469,8 +489,12 @@ export function indexStep(kind: IndexFile["kind"], params: Readonly<Record<strin
 
 // --- the apply pass ------------------------------------------------------------------------
 
-/** Removes the documents listed in `removals/<shard>.jsonl`, in lock-step with the pass (same order as observed). */
-export async function* applyRemovals(docs: AsyncIterable<Doc>, ctx: StageContext): AsyncIterable<Doc> {
+/**
+ * Removes the documents listed in `removals/<shard>.jsonl`, in lock-step with the pass (same order
+ * as observed). With `tagField`, removes nothing: every listed document (a cluster's kept document
+ * and its duplicates) gets its cluster under that metadata field instead.
+ */
+export async function* applyRemovals(docs: AsyncIterable<Doc>, ctx: StageContext, tagField?: string): AsyncIterable<Doc> {
   const meta = JSON.parse(await readFile(join(ctx.workDir, work.meta(ctx.shard)), "utf8")) as ShardMeta;
   for (const [k, v] of Object.entries(meta.counters)) if (v > 0) ctx.count(k, v);
   if (ctx.shard === 0) {
@@ -492,8 +516,12 @@ export async function* applyRemovals(docs: AsyncIterable<Doc>, ctx: StageContext
       if (row.id !== doc.id) {
         throw new PipelineError("E_RUN", `Stage \`${ctx.stageId}\`: document ${pos} of shard ${ctx.shard} is \`${doc.id}\` but the dedup data says \`${String(row.id)}\`; the pass files changed since they were observed (rerun with --force)`);
       }
-      const { pos: _p, id: _i, reason, value, threshold, ...detail } = row;
-      ctx.drop(doc, { reason: reason as string, ...(value !== undefined ? { value } : {}), ...(threshold !== undefined ? { threshold } : {}), detail });
+      const { pos: _p, id: _i, reason, value, threshold, tagged: _t, ...detail } = row;
+      if (tagField !== undefined) {
+        const kept = reason === "kept";
+        ctx.count(kept ? "tagged_kept" : "tagged_duplicates");
+        yield withMeta(doc, { [tagField]: { cluster: detail.cluster ?? null, cluster_size: detail.cluster_size ?? null, kept, ...(kept ? {} : { duplicate_of: detail.duplicate_of ?? null, ...pick(detail, ["jaccard_estimate", "jaccard"]) }) } });
+      } else ctx.drop(doc, { reason: reason as string, ...(value !== undefined ? { value } : {}), ...(threshold !== undefined ? { threshold } : {}), detail });
       row = await nextRow();
     } else yield doc;
     pos++;

@@ -74,6 +74,11 @@ const Options = z.strictObject({
     .describe("Scripts tokenized per character (character n-grams); by Unicode script of each character, so no language tag is needed"),
   ...keepOptions,
   clusters: z.boolean().default(false).describe("Also write every cluster with its members to work/<stage-id>/clusters.jsonl for review"),
+  action: z
+    .enum(["drop", "tag"])
+    .default("drop")
+    .describe("drop: remove near-duplicates (ledger rows name the kept twin); tag: remove nothing and write each cluster member's cluster to `tagField` (e.g. for `split` groupBy)"),
+  tagField: z.string().min(1).default("dedup").describe("With action: tag, the metadata field of {cluster, cluster_size, kept, duplicate_of, jaccard_estimate}; documents in no cluster get none"),
   against: againstOption,
   sortBuffer: Size.default(64 * 1024 ** 2).describe("Memory per worker for sorting band keys before a run is written to disk"),
 });
@@ -310,7 +315,7 @@ export const minhashDedup = defineStage({
             },
           },
           { name: "cluster", tasks: () => 1, run: (_task, ctx) => cluster(ctx, o, params, hashParams) },
-          resolveStep({ against: o.against, kind: "minhash", params, parts: 1, threshold: o.threshold, verified: o.verify }),
+          resolveStep({ against: o.against, kind: "minhash", params, parts: 1, threshold: o.threshold, verified: o.verify, tagged: o.action === "tag" }),
           indexStep("minhash", params),
         ],
         async preflight(input, ctx) {
@@ -318,7 +323,7 @@ export const minhashDedup = defineStage({
           return estimateMinhash(input, { bands: o.bands, rows: o.rows, hashBits: o.hashBits, verify: o.verify, sortBuffer: o.sortBuffer, ngram: o.ngram });
         },
       },
-      run: (docs, ctx) => applyRemovals(docs, ctx),
+      run: (docs, ctx) => applyRemovals(docs, ctx, o.action === "tag" ? o.tagField : undefined),
     };
   },
 });
@@ -468,13 +473,16 @@ async function cluster(ctx: StepContext, o: MinhashOptions, params: Record<strin
 
   const out = new WordWriter(join(ctx.workDir, work.part(0)));
   const rec = new Uint32Array(REMOVAL_WORDS);
+  const tag = o.action === "tag";
   for (let g = universe.ownStart; g < n; g++) {
     const kept = keptOf[g] as number;
-    if (kept < 0) continue;
+    // tagging records the kept documents of clusters too
+    const keptInCluster = kept < 0 && tag && (size[parent[g] as number] as number) >= 2;
+    if (kept < 0 && !keptInCluster) continue;
     rec[0] = g;
-    rec[1] = kept;
+    rec[1] = keptInCluster ? g : kept;
     rec[2] = size[parent[g] as number] as number;
-    rec[3] = CODE.near;
+    rec[3] = keptInCluster ? CODE.kept : CODE.near;
     rec[4] = floatToWord(est[g] as number);
     rec[5] = Number.isNaN(exact[g] as number) ? NO_VALUE : floatToWord(exact[g] as number);
     rec[6] = parent[g] as number;
