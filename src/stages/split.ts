@@ -20,7 +20,7 @@ const Options = z
       .record(z.string(), z.number().min(0).max(1))
       .default({ train: 0.98, validation: 0.01, test: 0.01 })
       .describe("Split names and their shares of the keys, summing to 1; hash ranges are given out in this order (our default: 98/1/1)"),
-    groupBy: z.string().min(1).nullable().default(null).describe("Metadata field (dotted path) whose value keeps documents together, e.g. a cluster id written by an upstream dedup; null: each document on its own"),
+    groupBy: z.string().min(1).nullable().default(null).describe("Metadata field (dotted path) whose value keeps documents together, e.g. dedup.cluster from minhash-dedup with action: tag; null: each document on its own"),
     domainOf: z
       .string()
       .min(1)
