@@ -163,6 +163,16 @@ describe("minhash-dedup", () => {
     expect(stage?.counters).toMatchObject({ tagged_kept: 1, tagged_duplicates: 2, clusters: 1 });
   });
 
+  it("refuses tagField without action: tag", async () => {
+    const dir = await tempDir();
+    await setup(dir, files, "  - use: minhash-dedup\n    with: { tagField: near }\n");
+    await expect(run(dir)).rejects.toThrow(/tagField is the field action: tag writes/);
+    const tagged = await tempDir();
+    await setup(tagged, files, "  - use: minhash-dedup\n    with: { action: tag, tagField: near }\n");
+    const out = await readAllRows<{ id: string; near?: { kept: boolean } }>(join((await run(tagged)).runDir, "output"));
+    expect(out.filter((r) => r.near !== undefined).map((r) => [r.id, r.near?.kept])).toEqual([["p0", true], ["near0", false], ["near0-again", false]]);
+  });
+
   it("tagged clusters keep near-duplicates on one side of a split (groupBy), and a tagging run is a reference whose documents all stay", async () => {
     const dir = await tempDir();
     const rows: Row[] = [];

@@ -78,7 +78,7 @@ const Options = z.strictObject({
     .enum(["drop", "tag"])
     .default("drop")
     .describe("drop: remove near-duplicates (ledger rows name the kept twin); tag: remove nothing and write each cluster member's cluster to `tagField` (e.g. for `split` groupBy)"),
-  tagField: z.string().min(1).default("dedup").describe("With action: tag, the metadata field of {cluster, cluster_size, kept, duplicate_of, jaccard_estimate}; documents in no cluster get none"),
+  tagField: z.string().min(1).optional().describe("With action: tag, the metadata field of {cluster, cluster_size, kept, duplicate_of, jaccard_estimate} (default `dedup`); documents in no cluster get none"),
   against: againstOption,
   sortBuffer: Size.default(64 * 1024 ** 2).describe("Memory per worker for sorting band keys before a run is written to disk"),
 });
@@ -138,6 +138,7 @@ export const minhashDedup = defineStage({
   options: Options,
   create(o, env) {
     if (o.keep === "highest" && o.keepField === null) throw new StageOptionError(["keepField"], "keep: highest needs keepField (a numeric metadata field)");
+    if (o.tagField !== undefined && o.action !== "tag") throw new StageOptionError(["tagField"], "tagField is the field action: tag writes; set action: tag, or leave tagField out");
     if (o.verify && o.threshold === null) throw new StageOptionError(["threshold"], "verify needs a threshold to compare the exact Jaccard similarity with");
     for (const [i, script] of o.unspacedScripts.entries()) {
       try {
@@ -323,7 +324,7 @@ export const minhashDedup = defineStage({
           return estimateMinhash(input, { bands: o.bands, rows: o.rows, hashBits: o.hashBits, verify: o.verify, sortBuffer: o.sortBuffer, ngram: o.ngram });
         },
       },
-      run: (docs, ctx) => applyRemovals(docs, ctx, o.action === "tag" ? o.tagField : undefined),
+      run: (docs, ctx) => applyRemovals(docs, ctx, o.action === "tag" ? (o.tagField ?? "dedup") : undefined),
     };
   },
 });
