@@ -142,6 +142,13 @@ export interface Barrier {
    */
   readonly prepare?: readonly BarrierStep[];
   /**
+   * Set when the stage's `run` passes every document on unchanged and in order, and counts into
+   * its stats only what its observer counted (through the observer's `ctx.count`). When such a
+   * stage is the last of the pipeline, its pass is left out: the pass before it writes the run's
+   * output, and the stage's stats row (seen = kept = the documents it observed) is written there.
+   */
+  readonly tail?: boolean;
+  /**
    * Optional pre-flight check and estimate, run before any input is read: may reject the run
    * (e.g. a missing reference index) and returns lines telling the expected disk and memory use.
    */

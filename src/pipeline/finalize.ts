@@ -69,11 +69,12 @@ export function mergeStats(byPass: readonly (readonly ShardStats[])[], jobs: rea
   passes.forEach((job, p) => {
     const shards = byPass[p] ?? [];
     const first = p === 0 ? [newStageStats("read", "read", "reader")] : [];
-    const merged = [...first, ...job.pass.stages.map((c) => newStageStats(c.stage.id, c.stage.use, c.stage.kind))];
+    const own = [...job.pass.stages, ...(job.pass.tail ? [job.pass.tail] : [])];
+    const merged = [...first, ...own.map((c) => newStageStats(c.stage.id, c.stage.use, c.stage.kind))];
     for (const shard of shards) {
       removed += shard.ledgerRows;
-      const own = p === 0 ? shard.stages : shard.stages.slice(1);
-      own.forEach((s, i) => addStageStats(merged[i] as StageStats, s));
+      const rows = p === 0 ? shard.stages : shard.stages.slice(1);
+      rows.forEach((s, i) => addStageStats(merged[i] as StageStats, s));
       if (p === 0) {
         read += (shard.stages[0] as StageStats).seen;
         inputBytes += shard.input?.bytes ?? 0;

@@ -9,6 +9,11 @@ export interface PassPlan {
   readonly observer?: CompiledStage;
   /** The last pass writes `output/`; the others write `passes/p<k>/`. */
   readonly final: boolean;
+  /**
+   * The observer when it is the pipeline's last stage and a `tail` barrier: its own pass is left
+   * out, so this pass writes the output and the stage's stats row.
+   */
+  readonly tail?: CompiledStage;
 }
 
 /** A unit the executor schedules: every task of a job may run in parallel; jobs run in order. */
@@ -31,9 +36,14 @@ export function planJobs(pipeline: CompiledPipeline): Job[] {
       (passes[passes.length - 1] as { stages: CompiledStage[] }).stages.push(compiled);
     }
   }
+  // a last stage that only passes documents on needs no pass of its own (see Barrier.tail)
+  const last = passes[passes.length - 1];
+  const tail = passes.length >= 2 && last?.stages.length === 1 && last.stages[0]?.stage.barrier?.tail === true ? last.stages[0] : undefined;
+  if (tail) passes.pop();
   const jobs: Job[] = [];
   passes.forEach((pass, index) => {
-    const plan: PassPlan = { index, stages: pass.stages, final: index === passes.length - 1, ...(pass.observer ? { observer: pass.observer } : {}) };
+    const final = index === passes.length - 1;
+    const plan: PassPlan = { index, stages: pass.stages, final, ...(pass.observer ? { observer: pass.observer } : {}), ...(final && tail ? { tail } : {}) };
     for (const step of pass.observer?.stage.barrier?.prepare ?? []) {
       jobs.push({ name: `${(pass.observer as CompiledStage).stage.id}.${step.name}`, kind: "step", stage: pass.observer as CompiledStage, step });
     }

@@ -293,8 +293,10 @@ async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard
       return writer;
     };
     let observer: Observer | undefined;
+    // a tail stage's row: it sees and keeps what this pass writes, and counts what its observer counts
+    const tailStats = pass.tail ? newStageStats(pass.tail.stage.id, pass.tail.stage.use, pass.tail.stage.kind) : undefined;
     if (pass.observer?.stage.barrier) {
-      const ctx = stageContext(env, pass.observer, newStageStats(pass.observer.stage.id, "", ""), shard, txn, { record, removed: undefined, failFast });
+      const ctx = stageContext(env, pass.observer, tailStats ?? newStageStats(pass.observer.stage.id, "", ""), shard, txn, { record, removed: undefined, failFast });
       observer = pass.observer.stage.barrier.observe(ctx);
     }
     for await (const doc of stream) {
@@ -311,12 +313,16 @@ async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard
       progress();
     }
     if (observer) await observer.finish();
+    if (tailStats) {
+      tailStats.seen = tailStats.kept = writtenDocs;
+      tailStats.charsIn = tailStats.charsOut = writtenChars;
+    }
     await flow?.close();
     await flush();
     if (env.onProgress) env.onProgress({ bytes: (inputFacts?.tally.bytes ?? 0) - progressBytes, docs: read.seen - progressDocs, kept: writtenDocs - progressKept });
 
     // --- conservation, then commit
-    const problems = [read, ...stageStats].map(conservationError).filter((p): p is string => p !== undefined);
+    const problems = [read, ...stageStats, ...(tailStats ? [tailStats] : [])].map(conservationError).filter((p): p is string => p !== undefined);
     const lastKept = stageStats.length > 0 ? (stageStats[stageStats.length - 1] as StageStats).kept : read.kept;
     if (lastKept !== writtenDocs) problems.push(`${writtenDocs} documents written but the last stage kept ${lastKept}`);
     const removedCount = [read, ...stageStats].reduce((sum, s) => sum + Object.values(s.dropped).reduce((a, b) => a + b, 0) + s.errored, 0);
@@ -330,7 +336,7 @@ async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard
       pass: pass.index,
       shard,
       ...(inputFacts ? { input: { path: inputFacts.path, bytes: inputFacts.tally.bytes, sha256: inputFacts.tally.hash.digest("hex") } } : {}),
-      stages: [read, ...stageStats].map(sortedStageStats),
+      stages: [read, ...stageStats, ...(tailStats ? [tailStats] : [])].map(sortedStageStats),
       written: { docs: writtenDocs, chars: writtenChars, files, byPartition: sortKeysNum(byPartition) },
       ledgerRows,
     };

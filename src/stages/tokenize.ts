@@ -156,6 +156,8 @@ export const tokenize = defineStage({
     };
     return {
       barrier: {
+        // last in a pipeline (as usual), the documents it observes are the run's output
+        tail: true,
         observe: (ctx: StageContext) => observer(settings, ctx),
         steps: [
           { name: "plan", tasks: () => 1, run: (_task: number, ctx: StepContext) => planShards(settings, ctx) },
@@ -275,6 +277,8 @@ function observer(settings: Settings, ctx: StageContext): Observer {
       }
       const file = await ctx.openFile(workRel(ctx, "counts", `${pad(ctx.shard)}.json`));
       await file.write(`${JSON.stringify(counts)}\n`);
+      // the stage's counters when it is the last stage (a tail barrier: no pass of its own)
+      countShard(ctx, counts);
     },
   };
 }
@@ -290,11 +294,7 @@ async function* passThrough(docs: AsyncIterable<Doc>, ctx: StageContext): AsyncI
   } catch (cause) {
     throw new PipelineError("E_RUN", `Stage \`${ctx.stageId}\`: cannot read ${path} (written when shard ${ctx.shard} was tokenized): ${(cause as Error).message}`, { cause });
   }
-  for (const [split, c] of Object.entries(counts.splits)) {
-    ctx.count(`documents/${split}`, c.documents);
-    ctx.count(`tokens/${split}`, c.tokens);
-  }
-  ctx.count("empty", counts.empty);
+  countShard(ctx, counts);
   let seen = 0;
   for await (const doc of docs) {
     seen++;
@@ -303,6 +303,15 @@ async function* passThrough(docs: AsyncIterable<Doc>, ctx: StageContext): AsyncI
   if (seen !== counts.seen) {
     throw new PipelineError("E_RUN", `Stage \`${ctx.stageId}\`: shard ${ctx.shard} tokenized ${counts.seen} documents but ${seen} reached the stage`);
   }
+}
+
+/** The stage's counters for one shard: documents and tokens per split, empty documents. */
+function countShard(ctx: StageContext, counts: ShardCounts): void {
+  for (const [split, c] of Object.entries(counts.splits)) {
+    ctx.count(`documents/${split}`, c.documents);
+    ctx.count(`tokens/${split}`, c.tokens);
+  }
+  ctx.count("empty", counts.empty);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { readFile, readdir } from "node:fs/promises";
+import { readFile, readdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -171,6 +171,30 @@ describe("tokenize: splits, shards, shuffle and counts", () => {
       }
     }
     expect((await readdir(join(runDir, "tokens", "train"))).filter((n) => n.endsWith(".idx")).length).toBeGreaterThan(3);
+  });
+
+  it("as the last stage it has no pass of its own; with a stage after it, the same output, stats and token bytes", async () => {
+    const files = [rows(30), rows(25, 100)];
+    const last = await setup(files, { tokenizer: "gpt2", shardTokens: 80 });
+    const lastRun = await runPipelineFile("pipeline.yaml", { cwd: last, workers: 2 });
+    const middle = await tempDir();
+    for (const [i, r] of files.entries()) await writeFile(join(middle, `in-${i}.jsonl`), r.map((x) => JSON.stringify(x)).join("\n") + "\n");
+    await writePipeline(middle, `version: 1\nseed: 7\ninput: { paths: "in-*.jsonl" }\noutput: { dir: out }\nstages:\n  - use: normalize\n  - use: tokenize\n    with: ${JSON.stringify({ tokenizer: "gpt2", shardTokens: 80 })}\n  - use: length\n    with: { minChars: 0 }\n`);
+    const middleRun = await runPipelineFile("pipeline.yaml", { cwd: middle, workers: 2 });
+    const jobs = async (runDir: string) => Object.keys((JSON.parse(await readFile(join(runDir, "timings.json"), "utf8")) as { jobs: Record<string, number> }).jobs);
+    expect(await jobs(lastRun.runDir)).toEqual(["p0", "tokenize.plan", "tokenize.write", "tokenize.seal"]);
+    expect(await jobs(middleRun.runDir)).toEqual(["p0", "tokenize.plan", "tokenize.write", "tokenize.seal", "p1"]);
+    const tokenizeRow = (stats: typeof lastRun.stats) => stats.stages.find((s) => s.id === "tokenize");
+    expect(tokenizeRow(lastRun.stats)).toEqual(tokenizeRow(middleRun.stats));
+    expect(tokenizeRow(lastRun.stats)).toMatchObject({ seen: 55, kept: 55, counters: { "documents/test": 15, "documents/train": 40 } });
+    expect(lastRun.stats.documents).toEqual(middleRun.stats.documents);
+    const a = await snapshotDir(join(lastRun.runDir, "output"));
+    const b = await snapshotDir(join(middleRun.runDir, "output"));
+    expect([...a.keys()]).toEqual([...b.keys()]);
+    for (const [k, v] of a) expect(b.get(k)?.equals(v), k).toBe(true);
+    const ta = await snapshotDir(join(lastRun.runDir, "tokens"));
+    const tb = await snapshotDir(join(middleRun.runDir, "tokens"));
+    for (const [k, v] of ta) if (k !== "manifest.json") expect(tb.get(k)?.equals(v), k).toBe(true);
   });
 
   it("token totals per split: stats counters = manifest = run manifest = sum over shards", async () => {
