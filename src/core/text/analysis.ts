@@ -73,6 +73,14 @@ export class TextAnalysis {
     return (this.#pyLines ??= pySplitLinesWithStarts(this.text)).starts;
   }
 
+  /**
+   * The words as dense ids (equal words, equal ids; numbered in order of first appearance) when
+   * the n-gram hashes have been computed already, else undefined (see {@link ngrams}).
+   */
+  get wordIds(): Int32Array | undefined {
+    return this.#ngrams?.ids;
+  }
+
   /** Whether the words have been split already (so deriving from them saves work). */
   get hasWords(): boolean {
     return this.#words !== undefined;

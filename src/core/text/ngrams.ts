@@ -112,6 +112,11 @@ export class NgramHashes {
     return this.#ids.length;
   }
 
+  /** The word ids. */
+  get ids(): Int32Array {
+    return this.#ids;
+  }
+
   /**
    * Unfinalized hash of the n-gram starting at each position; valid for indexes below
    * `words − n + 1` until hashes for another n are asked for. Compare them through {@link hashAt}.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { gopherQuality } from "../../../src/stages/quality/gopher-quality.js";
+import { gopherRepetition } from "../../../src/stages/quality/gopher-repetition.js";
 import { doc, judge, runStage } from "../../helpers/stage.js";
 import { CHINESE, GERMAN, JAPANESE, english, englishLines } from "./texts.js";
 
@@ -88,6 +89,28 @@ describe("gopher-quality: other languages", () => {
 
   it("untagged text is judged as English", async () => {
     expect(await judge(gopherQuality, {}, [GERMAN.repeat(2)])).toEqual(["too_few_stop_words"]);
+  });
+});
+
+describe("gopher-quality: measuring each distinct word once", () => {
+  it("gives the same signals whether or not the words were interned by an earlier filter", async () => {
+    const texts = [
+      english(300),
+      `${english(80)} # # ... … ${"Ünïcödé wörds ".repeat(20)}`,
+      ...GERMAN,
+      ...CHINESE,
+      ...JAPANESE,
+      `𝐁𝐨𝐥𝐝 math 𝐁𝐨𝐥𝐝 😀 😀 and the to of ${"be have with that ".repeat(10)} The THE the`,
+      "--- *** ### ... - • • 123 456 123 the the and",
+    ];
+    const make = () => texts.map((t, i) => doc(t, { lang: i < 2 || i === texts.length - 2 || i === texts.length - 1 ? "en" : undefined }, `d${i}`));
+    const alone = await runStage(gopherQuality, { mode: "tag" }, make());
+    const docs = make();
+    await runStage(gopherRepetition, { mode: "tag" }, docs); // interns the words of these documents
+    const after = await runStage(gopherQuality, { mode: "tag" }, docs);
+    const signals = (r: typeof alone) => r.kept.map((d) => (d.meta.quality as Record<string, unknown>)["gopher-quality"]);
+    expect(signals(after)).toEqual(signals(alone));
+    expect(signals(alone).length).toBe(texts.length);
   });
 });
 
