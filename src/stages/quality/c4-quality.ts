@@ -139,6 +139,11 @@ function clean(text: string, lines: readonly string[], lineStarts: readonly numb
   let loremLine: number | null = null;
   let curlyLine: number | null = null;
   let pieces: { from: number; to: number }[] | undefined = [];
+  // a line holds a phrase only if the text does (one scan of the text instead of one per line),
+  // unless cutting a citation out of the line joined the phrase's halves
+  const textLorem = options.loremIpsum && LOREM.test(text);
+  const textJavascript = options.javascript && JAVASCRIPT.test(text);
+  const textPolicy = options.policy && POLICY.test(text);
   for (let li = 0; li < lines.length; li++) {
     const raw = lines[li] as string;
     const [s, e] = stripBounds(raw);
@@ -148,13 +153,17 @@ function clean(text: string, lines: readonly string[], lineStarts: readonly numb
       continue;
     }
     let line = raw.slice(s, e);
+    let cut = false;
     if (options.removeCitations && line.includes("[")) {
       const before = citations;
       line = line.replace(CITATION, () => {
         citations++;
         return "";
       });
-      if (citations > before) pieces = undefined;
+      if (citations > before) {
+        pieces = undefined;
+        cut = true;
+      }
     }
     if (options.terminalPunct && (!endsWithAny(line, terminal) || line.endsWith("..."))) {
       removed.no_terminal_punct++;
@@ -164,13 +173,13 @@ function clean(text: string, lines: readonly string[], lineStarts: readonly numb
       removed.too_few_words++;
       continue;
     }
-    if (options.loremIpsum && LOREM.test(line)) {
+    if (options.loremIpsum && (textLorem || cut) && LOREM.test(line)) {
       loremIpsum = true;
       loremLine ??= li;
       docRule ??= "lorem_ipsum";
       if (stopAtDocRule) break;
     }
-    if (options.javascript && JAVASCRIPT.test(line)) {
+    if (options.javascript && (textJavascript || cut) && JAVASCRIPT.test(line)) {
       removed.javascript++;
       continue;
     }
@@ -180,7 +189,7 @@ function clean(text: string, lines: readonly string[], lineStarts: readonly numb
       docRule ??= "curly_bracket";
       if (stopAtDocRule) break;
     }
-    if (options.policy && POLICY.test(line)) {
+    if (options.policy && (textPolicy || cut) && POLICY.test(line)) {
       removed.policy++;
       continue;
     }

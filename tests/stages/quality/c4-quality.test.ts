@@ -52,6 +52,22 @@ describe("c4-quality: line cleanup (Raffel et al. 2020)", () => {
   });
 });
 
+describe("c4-quality: phrases a citation splits", () => {
+  it("finds javascript, policy phrases and lorem ipsum that appear only once a citation is cut out", async () => {
+    const text = [
+      good,
+      "You need to turn on java[1]script to see the full map here.",
+      "Read our privacy[edit] policy before you sign up for an account.",
+      good,
+    ].join("\n");
+    const result = await runStage(c4Quality, {}, [doc(text, {}, "page")]);
+    expect(result.kept[0]?.text).toBe(`${good}\n${good}`);
+    expect(result.counters).toMatchObject({ lines_removed_javascript: 1, lines_removed_policy: 1, citations_removed: 2 });
+    const lorem = await runStage(c4Quality, {}, [doc(`${good}\nThe template says lorem[2] ipsum dolor sit amet here.\n${good}`, {}, "lorem")]);
+    expect(lorem.drops.map((d) => d.removal.reason)).toEqual(["lorem_ipsum"]);
+  });
+});
+
 describe("c4-quality: document rules", () => {
   it.each([
     ["five sentences", good, "kept"],
