@@ -7,20 +7,7 @@ import { codePointLength, isLineBreak, isSpace } from "./chars.js";
 
 /** Python's `str.splitlines()`: breaks at \n, \r\n, \r, \v, \f, \x1c–\x1e, \x85, \u2028, \u2029; no empty last line. */
 export function pySplitLines(text: string): string[] {
-  const lines: string[] = [];
-  const n = text.length;
-  let start = 0;
-  let i = 0;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (isLineBreak(c)) {
-      lines.push(text.slice(start, i));
-      i += c === 13 && text.charCodeAt(i + 1) === 10 ? 2 : 1;
-      start = i;
-    } else i++;
-  }
-  if (start < n) lines.push(text.slice(start));
-  return lines;
+  return pySplitLinesWithStarts(text).lines;
 }
 
 /** Python's `str.splitlines()`, with the offset in `text` where each line starts. */

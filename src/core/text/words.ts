@@ -300,9 +300,9 @@ function splitChunk(b: Builder, s: number, e: number, finalPeriod: number): void
       if (kind === S_HYPHEN) {
         if (i + 1 < e && text.charCodeAt(i + 1) === 0x2d) {
           if (wordStart >= 0) {
-          b.word(wordStart, i);
-          wordStart = -1;
-        }
+            b.word(wordStart, i);
+            wordStart = -1;
+          }
           b.push(i, i + 2);
           i += 2;
           continue;

@@ -121,9 +121,17 @@ interface WordStats {
   stop_words: number | null;
 }
 
-/** Word-level signals in one pass over the tokens. */
-/** The facts of one token `text[start, end)`, as the loop below measures them. */
-function wordStats1(text: string, start: number, end: number, symbolMask: number, stopWords: StopWords | undefined, ignoreCase: boolean): { allSymbol: boolean; letter: boolean; cps: number; stop: boolean } {
+const KNOWN = 1;
+const NOT_SYMBOL = 2;
+const HAS_LETTER = 4;
+const STOP = 8;
+
+/**
+ * The facts of one token `text[start, end)`, packed in one number: `KNOWN` and the flags
+ * `NOT_SYMBOL`, `HAS_LETTER`, `STOP`, plus 16 × its length in code points. Case-sensitive stop-word
+ * lists are matched by hashing the token's code units (no string made).
+ */
+function measureToken(text: string, start: number, end: number, symbolMask: number, stopWords: StopWords | undefined, ignoreCase: boolean): number {
   let allSymbol = true;
   let letter = false;
   let cps = 0;
@@ -148,93 +156,40 @@ function wordStats1(text: string, start: number, end: number, symbolMask: number
       stop = candidates !== undefined && candidates.some((w) => w.length === len && text.startsWith(w, start));
     } else stop = stopWords.words.has(text.slice(start, end).toLowerCase());
   }
-  return { allSymbol, letter, cps, stop };
+  return KNOWN + (allSymbol ? 0 : NOT_SYMBOL) + (letter ? HAS_LETTER : 0) + (stop ? STOP : 0) + cps * 16;
 }
 
-/** Per distinct word of a document (by id): 1 + flags, and the length in code points. */
-let flagsScratch = new Uint8Array(1 << 12);
-let lengthScratch = new Int32Array(1 << 12);
-const KNOWN = 1;
-const NOT_SYMBOL = 2;
-const HAS_LETTER = 4;
-const STOP = 8;
+/** Per distinct word of a document (by id): its `measureToken` value, 0 until measured. */
+let measured = new Float64Array(1 << 12);
 
+/** Word-level signals in one pass over the tokens. */
 function wordStats(a: TextAnalysis, symbolMask: number, stopWords: StopWords | undefined, ignoreCase: boolean): WordStats {
   const { starts, ends, count } = a.words;
   const text = a.text;
+  // words repeat (Zipf): when an earlier filter interned them, each distinct word is measured once
+  const ids = a.wordIds;
+  if (ids !== undefined) {
+    if (measured.length < count) measured = new Float64Array(count * 2);
+    measured.fill(0, 0, count);
+  }
   let nonSymbol = 0;
   let lengthSum = 0;
   let alpha = 0;
   let stop = 0;
-  const ids = a.wordIds;
-  if (ids !== undefined) {
-    // words repeat (Zipf): when they are interned already, each distinct word is measured once
-    if (flagsScratch.length < count) {
-      flagsScratch = new Uint8Array(count * 2);
-      lengthScratch = new Int32Array(count * 2);
-    }
-    const flags = flagsScratch;
-    const lengths = lengthScratch;
-    flags.fill(0, 0, count);
-    for (let t = 0; t < count; t++) {
-      const id = ids[t] as number;
-      let f = flags[id] as number;
-      if (f === 0) {
-        const one = wordStats1(text, starts[t] as number, ends[t] as number, symbolMask, stopWords, ignoreCase);
-        f = KNOWN | (one.allSymbol ? 0 : NOT_SYMBOL) | (one.letter ? HAS_LETTER : 0) | (one.stop ? STOP : 0);
-        flags[id] = f;
-        lengths[id] = one.cps;
-      }
-      if ((f & NOT_SYMBOL) !== 0) {
-        nonSymbol++;
-        lengthSum += lengths[id] as number;
-      }
-      if ((f & HAS_LETTER) !== 0) alpha++;
-      if ((f & STOP) !== 0) stop++;
-    }
-    return {
-      words: nonSymbol,
-      mean_word_length: nonSymbol > 0 ? lengthSum / nonSymbol : null,
-      alpha_words_ratio: ratio(alpha, count),
-      stop_words: stopWords === undefined ? null : stop,
-    };
-  }
-  // case-sensitive lists are matched by hashing the token's code units in the same pass (no string made)
-  const byHash = stopWords !== undefined && !ignoreCase ? stopWords.byHash : undefined;
-  const minLength = stopWords?.minLength ?? 0;
-  const maxLength = stopWords?.maxLength ?? -1;
   for (let t = 0; t < count; t++) {
-    const start = starts[t] as number;
-    const end = ends[t] as number;
-    const len = end - start;
-    let allSymbol = true;
-    let letter = false;
-    let cps = 0;
-    let h = FNV_OFFSET;
-    for (let j = start; j < end; j++) {
-      const c = text.charCodeAt(j);
-      h = Math.imul(h ^ c, FNV_PRIME);
-      let flags: number;
-      if (c >= 0xd800 && c <= 0xdbff && j + 1 < end) {
-        flags = flagsAt(text, j);
-        j++;
-        h = Math.imul(h ^ text.charCodeAt(j), FNV_PRIME);
-      } else flags = CHAR_FLAGS[c] as number;
-      cps++;
-      if ((flags & symbolMask) === 0) allSymbol = false;
-      if ((flags & LETTER) !== 0) letter = true;
-    }
-    if (!allSymbol) {
+    let m: number;
+    if (ids !== undefined) {
+      const id = ids[t] as number;
+      m = measured[id] as number;
+      if (m === 0) m = measured[id] = measureToken(text, starts[t] as number, ends[t] as number, symbolMask, stopWords, ignoreCase);
+    } else m = measureToken(text, starts[t] as number, ends[t] as number, symbolMask, stopWords, ignoreCase);
+    const flags = m % 16;
+    if ((flags & NOT_SYMBOL) !== 0) {
       nonSymbol++;
-      lengthSum += cps;
+      lengthSum += (m - flags) / 16;
     }
-    if (letter) alpha++;
-    if (len >= minLength && len <= maxLength) {
-      if (byHash !== undefined) {
-        const candidates = byHash.get(h);
-        if (candidates !== undefined && candidates.some((w) => w.length === len && text.startsWith(w, start))) stop++;
-      } else if ((stopWords as StopWords).words.has(text.slice(start, end).toLowerCase())) stop++;
-    }
+    if ((flags & HAS_LETTER) !== 0) alpha++;
+    if ((flags & STOP) !== 0) stop++;
   }
   return {
     words: nonSymbol,
