@@ -173,7 +173,7 @@ describe("minhash-dedup", () => {
     expect(out.filter((r) => r.near !== undefined).map((r) => [r.id, r.near?.kept])).toEqual([["p0", true], ["near0", false], ["near0-again", false]]);
   });
 
-  it("tagged clusters keep near-duplicates on one side of a split (groupBy), and a tagging run is a reference whose documents all stay", async () => {
+  it("tagged clusters keep near-duplicates on one side of a split (groupBy)", async () => {
     const dir = await tempDir();
     const rows: Row[] = [];
     for (let c = 0; c < 30; c++) {
