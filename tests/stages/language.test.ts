@@ -105,7 +105,7 @@ describe("language (franc and cld2)", () => {
     expect(metas.map((m) => m.lang)).toEqual(["de", "fr", "zh", "ja", "ru"]);
   });
 
-  it.skipIf(detectorUnavailable("cld2") !== undefined)("cld2 tags with the same codes", async () => {
+  it.skipIf(detectorUnavailable("cld2") !== undefined && !process.env.CI)("cld2 tags with the same codes", async () => {
     const metas = await tags({ detector: "cld2" });
     expect(metas.map((m) => m.lang)).toEqual(Object.keys(TEXTS));
   });

@@ -28,7 +28,7 @@ const Options = z.strictObject({
   detector: z
     .enum(DETECTORS)
     .default("fasttext")
-    .describe("fasttext: lid.176 (176 languages; CCNet, FineWeb, datatrove use it); franc: pure JS trigrams (187 languages, slow); cld2: Google CLD2 via the optional native `cld` package"),
+    .describe("fasttext: lid.176 (176 languages; CCNet, FineWeb, datatrove use it); franc: pure JS trigrams (187 languages, slow); cld2: Google CLD2 via the optional native `cld` package; fasttext+cld2: lid.176, with CLD2 where lid.176 is unsure and CLD2 sure (needs `cld`)"),
   maxChars: z
     .number()
     .int()
