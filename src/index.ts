@@ -10,7 +10,7 @@ export { type CompiledPipeline, type Overrides, compilePipelineText, loadPipelin
 export { type RunOptions, type RunResult, type RunStats, type SubmittedRun, runPipeline, runPipelineFile, submitPipelineFile } from "./pipeline/run.js";
 export { type JobStatus, type RankFailure, type RunStatus, formatStatus, runStatus } from "./pipeline/status.js";
 export { type Explanation, type LedgerRow, explain, readLedger, readRunStats } from "./api/run-dir.js";
-export { type StageOutcome, runStageInMemory } from "./api/memory.js";
+export { type ChainOutcome, type StageOutcome, runStageInMemory, runStagesInMemory } from "./api/memory.js";
 export { type ReportOptions, writeReport } from "./api/report.js";
 export { type OptionChange, type StageCounts, type WhatIf, formatWhatIf, whatIf, writeWhatIfPipeline } from "./api/what-if.js";
 export { type Op, type ReplayRule, type StageReplay, modalReplay, ruleReplay } from "./core/replay.js";

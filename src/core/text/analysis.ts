@@ -20,6 +20,7 @@ export class TextAnalysis {
   #ngrams: NgramHashes | undefined;
   #pyLines: { lines: string[]; starts: number[] } | undefined;
   #lines: string[] | undefined;
+  #lineRepeats: Uint8Array | undefined;
 
   constructor(readonly text: string) {}
 
@@ -65,12 +66,49 @@ export class TextAnalysis {
 
   /** Python's `str.splitlines()` of the text. */
   get pyLines(): string[] {
-    return (this.#pyLines ??= pySplitLinesWithStarts(this.text)).lines;
+    return (this.#pyLines ??= this.#splitPyLines()).lines;
   }
 
   /** Where each of `pyLines` starts in the text. */
   get pyLineStarts(): number[] {
-    return (this.#pyLines ??= pySplitLinesWithStarts(this.text)).starts;
+    return (this.#pyLines ??= this.#splitPyLines()).starts;
+  }
+
+  /**
+   * Python's lines are `lines` without a final empty piece when `\n` is the only line break in the
+   * text (almost always: one native scan tells), so the two splits share their strings.
+   */
+  #splitPyLines(): { lines: string[]; starts: number[] } {
+    if (OTHER_LINE_BREAKS.test(this.text)) return pySplitLinesWithStarts(this.text);
+    const all = this.lines;
+    const count = all.length > 0 && all[all.length - 1] === "" ? all.length - 1 : all.length;
+    const lines = count === all.length ? all : all.slice(0, count);
+    const starts = new Array<number>(count);
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      starts[i] = at;
+      at += (lines[i] as string).length + 1;
+    }
+    return { lines, starts };
+  }
+
+  /**
+   * For each of `lines`: 1 when an earlier line is the same string (the first occurrence is not a
+   * repeat), else 0. The duplicate-line rules of gopher-repetition and fineweb-quality both read it.
+   */
+  get lineRepeats(): Uint8Array {
+    if (this.#lineRepeats === undefined) {
+      const lines = this.lines;
+      const seen = new Set<string>();
+      const out = new Uint8Array(lines.length);
+      for (let i = 0; i < lines.length; i++) {
+        const size = seen.size;
+        seen.add(lines[i] as string);
+        if (seen.size === size) out[i] = 1;
+      }
+      this.#lineRepeats = out;
+    }
+    return this.#lineRepeats;
   }
 
   /**
@@ -96,6 +134,9 @@ export class TextAnalysis {
     return (this.#lines ??= this.text.split("\n"));
   }
 }
+
+/** Line breaks of Python's `splitlines` other than `\n`. */
+const OTHER_LINE_BREAKS = /[\r\v\f\x1c-\x1e\x85\u2028\u2029]/;
 
 const cache = new WeakMap<Doc, TextAnalysis>();
 

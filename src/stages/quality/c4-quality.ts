@@ -110,12 +110,18 @@ interface Cleaned {
   text: string;
 }
 
-/** Python `str.split()` words of `line[s, e)`: how many, and whether one is longer than `max` code points. */
-function scanWords(line: string, s: number, e: number, max: number | null): { count: number; tooLong: boolean } {
+/**
+ * Python `str.split()` words of `line[s, e)`: how many (counted up to `enough`: the rules only ask
+ * whether there are fewer than that), and whether one is longer than `max` code points. A line no
+ * longer than `max` UTF-16 units cannot hold such a word, so its scan stops at `enough` words;
+ * most lines are read only up to their third word.
+ */
+function scanWords(line: string, s: number, e: number, max: number | null, enough: number): { count: number; tooLong: boolean } {
   let count = 0;
   let tooLong = false;
+  const mayBeTooLong = max !== null && e - s > max;
   let i = s;
-  while (i < e) {
+  while (i < e && (mayBeTooLong || count < enough)) {
     while (i < e && isSpace(line.charCodeAt(i))) i++;
     if (i >= e) break;
     const start = i;
@@ -151,7 +157,7 @@ function clean(text: string, lines: readonly string[], lineStarts: readonly numb
   for (let li = 0; li < lines.length; li++) {
     const raw = lines[li] as string;
     const [s, e] = stripBounds(raw);
-    const words = scanWords(raw, s, e, options.maxWordLength);
+    const words = scanWords(raw, s, e, options.maxWordLength, options.minWordsPerLine ?? 0);
     if (words.tooLong) {
       removed.too_long_word++;
       continue;

@@ -16,7 +16,7 @@ import { withMeta } from "../../core/doc.js";
 import { modalReplay } from "../../core/replay.js";
 import { type TextAnalysis, analysisOf } from "../../core/text/analysis.js";
 import { codePointLength } from "../../core/text/chars.js";
-import { TERMINAL_PUNCTUATION, codePointSet, endsWithAny, findDuplicates, stripBounds } from "../../core/text/lines.js";
+import { TERMINAL_PUNCTUATION, codePointSet, endsWithAny, stripBounds } from "../../core/text/lines.js";
 import { defineStage, drop } from "../define.js";
 import { type QualityRule, eachDocument, fires, modeOption, ratio, signalsPatch, tagFieldOption, threshold } from "./common.js";
 
@@ -58,11 +58,16 @@ function measure(a: TextAnalysis, signal: Signal, options: Options, terminal: Re
       return ratio(n, lines.length);
     }
     case "char_dup_ratio": {
-      const nonBlank = lines.filter((line) => {
+      // characters of the non-blank lines equal to an earlier one (which is then non-blank too)
+      const repeats = a.lineRepeats;
+      let dup = 0;
+      for (let i = 0; i < lines.length; i++) {
+        if (repeats[i] !== 1) continue;
+        const line = lines[i] as string;
         const [s, e] = stripBounds(line);
-        return e > s;
-      });
-      return ratio(findDuplicates(nonBlank, a.astral).chars, a.chars - (lines.length - 1));
+        if (e > s) dup += codePointLength(line, 0, line.length, a.astral);
+      }
+      return ratio(dup, a.chars - (lines.length - 1));
     }
     case "list_ratio":
       return ratio(lines.length - 1, a.words.count);

@@ -18,7 +18,8 @@ import type { Doc } from "../../core/doc.js";
 import { withMeta } from "../../core/doc.js";
 import { modalReplay } from "../../core/replay.js";
 import { type TextAnalysis, analysisOf } from "../../core/text/analysis.js";
-import { findDuplicates, splitNonEmptyRuns, splitParagraphs } from "../../core/text/lines.js";
+import { codePointLength } from "../../core/text/chars.js";
+import { findDuplicates, splitParagraphs } from "../../core/text/lines.js";
 import { duplicateNgramChars, topNgram } from "../../core/text/ngrams.js";
 import { defineStage, drop } from "../define.js";
 import { type QualityRule, eachDocument, fires, modeOption, ratio, signalsPatch, tagFieldOption, threshold } from "./common.js";
@@ -64,6 +65,38 @@ export const gopherRepetitionRules = [
 
 type Signal = (typeof gopherRepetitionRules)[number]["signal"];
 
+/**
+ * Duplicates among the pieces of `re.split("\n+", text)`, from the text's `\n` lines and their
+ * repeat flags: the pieces are the lines without the empty ones between two others, so a non-empty
+ * piece repeats an earlier piece exactly when its line repeats an earlier line, and an empty last
+ * piece repeats only an empty first one.
+ */
+function nonEmptyRunDuplicates(a: TextAnalysis): { count: number; chars: number; pieces: number } {
+  const lines = a.lines;
+  const repeats = a.lineRepeats;
+  const last = lines.length - 1;
+  let pieces = 0;
+  let count = 0;
+  let chars = 0;
+  for (let i = 0; i <= last; i++) {
+    const line = lines[i] as string;
+    if (line === "") {
+      if (i === 0) pieces++;
+      else if (i === last) {
+        pieces++;
+        if (lines[0] === "") count++;
+      }
+      continue;
+    }
+    pieces++;
+    if (repeats[i] === 1) {
+      count++;
+      chars += codePointLength(line, 0, line.length, a.astral);
+    }
+  }
+  return { count, chars, pieces };
+}
+
 /** Measures one signal (paragraph and line duplicates are computed once for their two signals). */
 class Meter {
   #paras: ReturnType<typeof findDuplicates> | undefined;
@@ -90,9 +123,9 @@ class Meter {
       case "dup_line_frac":
       case "dup_line_char_frac": {
         if (this.#lines === undefined) {
-          const lines = splitNonEmptyRuns(a.text);
-          this.#lineCount = lines.length;
-          this.#lines = findDuplicates(lines, a.astral);
+          const { count, chars, pieces } = nonEmptyRunDuplicates(a);
+          this.#lineCount = pieces;
+          this.#lines = { count, chars };
         }
         return signal === "dup_line_frac" ? ratio(this.#lines.count, this.#lineCount) : ratio(this.#lines.chars, a.chars);
       }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { analysisOf } from "../../../src/core/text/analysis.js";
 import { codePointLength, hasAstral } from "../../../src/core/text/chars.js";
-import { findDuplicates, pySplitLines, splitNonEmptyRuns, splitParagraphs } from "../../../src/core/text/lines.js";
+import { findDuplicates, pySplitLines, pySplitLinesWithStarts, splitNonEmptyRuns, splitParagraphs } from "../../../src/core/text/lines.js";
 import { NgramHashes, duplicateNgramChars, internWords, topNgram } from "../../../src/core/text/ngrams.js";
 import { splitWords as splitWordsOf } from "../../../src/core/text/words.js";
 import { c4Quality } from "../../../src/stages/quality/c4-quality.js";
@@ -65,6 +65,41 @@ describe("n-grams", () => {
     const g = grams(words);
     expect(topNgram(g, 3)).toEqual({ start: 0, count: 5 });
     expect(duplicateNgramChars(g, 10, chars(words))).toBe(words.split(" ").slice(1000).join("").length);
+  });
+});
+
+// texts where `\n` is the only line break (the analysis splits them once for every rule) and where it is not
+const LINE_TEXTS = ["", "\n", "\n\n", "a", "a\n", "a\n\n", "\na", "\n\na\n\n", "a\n\nb\nb\n\n\nb", "  \n  \nz\nz\n", "x\n\n\ny\nx", "😀\n😀\na", "a\r\nb\r\na", "p\u2028q\u2028p", "a\x0bb\fa\x85b\n", "\r\n\r\n"];
+
+describe("lines shared by the filters", () => {
+  it.each(LINE_TEXTS)("pyLines and their starts of %j are Python's splitlines", (text) => {
+    const a = analysisOf(doc(text));
+    expect(a.pyLines).toEqual(pySplitLines(text));
+    expect(a.pyLineStarts).toEqual(pySplitLinesWithStarts(text).starts);
+    a.pyLines.forEach((line, i) => expect(text.startsWith(line, a.pyLineStarts[i])).toBe(true));
+  });
+
+  it.each(LINE_TEXTS)("lineRepeats of %j flags the lines equal to an earlier one", (text) => {
+    const lines = text.split("\n");
+    expect([...analysisOf(doc(text)).lineRepeats]).toEqual(lines.map((l, i) => (lines.indexOf(l) < i ? 1 : 0)));
+  });
+
+  it.each(LINE_TEXTS)("gopher-repetition's duplicate lines of %j are findDuplicates over re.split('\\n+')", async (text) => {
+    const pieces = splitNonEmptyRuns(text);
+    const dup = findDuplicates(pieces, hasAstral(text));
+    const { kept } = await runStage(gopherRepetition, { mode: "tag" }, [doc(text)]);
+    const signals = (kept[0]?.meta.quality as Record<string, Record<string, number>>)["gopher-repetition"] as Record<string, number>;
+    expect(signals.dup_line_frac).toBeCloseTo(dup.count / pieces.length, 10);
+    expect(signals.dup_line_char_frac).toBeCloseTo(text === "" ? 0 : dup.chars / codePointLength(text, 0, text.length, true), 10);
+  });
+
+  it.each(LINE_TEXTS)("fineweb-quality's duplicated characters of %j are findDuplicates over the non-blank lines", async (text) => {
+    const nonBlank = text.split("\n").filter((l) => l.trim() !== "");
+    const chars = codePointLength(text, 0, text.length, true) - (text.split("\n").length - 1);
+    const { kept, drops } = await runStage(finewebQuality, { mode: "tag" }, [doc(text)]);
+    expect(drops).toEqual([]);
+    const signals = (kept[0]?.meta.quality as Record<string, Record<string, number>>)["fineweb-quality"] as Record<string, number>;
+    expect(signals.char_dup_ratio).toBeCloseTo(chars === 0 ? 0 : findDuplicates(nonBlank, true).chars / chars, 10);
   });
 });
 

@@ -34,6 +34,13 @@ describe("c4-quality: line cleanup (Raffel et al. 2020)", () => {
     });
   });
 
+  it("a word over 1,000 characters late in a long line removes it; short lines are read only to their third word", async () => {
+    const late = `${"Many words come first here. ".repeat(40)}Then ${"y".repeat(1001)} ends it.`;
+    const result = await runStage(c4Quality, {}, [doc(`${good}\n${late}\nTwo words.\nThree words here.`, {}, "w")]);
+    expect(result.kept[0]?.text).toBe(`${good}\nThree words here.`);
+    expect(result.counters).toMatchObject({ lines_removed_too_long_word: 1, lines_removed_too_few_words: 1 });
+  });
+
   it("a word of exactly 1,000 characters (its period included) is allowed", async () => {
     const result = await runStage(c4Quality, {}, [doc(`${good}\nA long word: ${"x".repeat(999)}.`, {}, "w")]);
     expect(result.kept[0]?.text).toBe(`${good}\nA long word: ${"x".repeat(999)}.`);
