@@ -67,32 +67,57 @@ export function parseUrl(raw: string): { host: string; path: string } | undefine
   return { host, path: url.pathname };
 }
 
+/** The URL lower-cased, then percent-decoded (a bad escape is data, not an error: the encoded form is kept). */
+function decodedLower(raw: string): string {
+  const text = raw.toLowerCase();
+  if (!text.includes("%")) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+/** 1 for the ASCII letters and digits: in ASCII text, exactly what `[\p{L}\p{N}]` matches. */
+const ALNUM = new Uint8Array(128);
+for (let c = 0; c < 128; c++) if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) ALNUM[c] = 1;
+
+/** Runs of letters and digits of a decoded URL, distinct, in order of first appearance (a loop for ASCII URLs, the Unicode regex otherwise). */
+function wordsOfDecoded(text: string): Set<string> {
+  if (!ASCII.test(text)) return new Set(text.split(/[^\p{L}\p{N}]+/u).filter((w) => w !== ""));
+  const out = new Set<string>();
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    while (i < n && ALNUM[text.charCodeAt(i)] === 0) i++;
+    const start = i;
+    while (i < n && ALNUM[text.charCodeAt(i)] === 1) i++;
+    if (i > start) out.add(text.slice(start, i));
+  }
+  return out;
+}
+
+/** A decoded URL without the characters that are not letters or digits. */
+function squashDecoded(text: string): string {
+  return ASCII.test(text) ? text.replace(/[^a-z0-9]+/gi, "") : text.replace(/[^\p{L}\p{N}]+/gu, "");
+}
+
 /** The URL's words: lower-cased runs of letters and digits, after percent-decoding. */
 export function urlWords(raw: string): Set<string> {
-  let text = raw.toLowerCase();
-  try {
-    text = decodeURIComponent(text);
-  } catch {
-    // keep the encoded form: a bad escape is data, not an error
-  }
-  return new Set(text.split(/[^\p{L}\p{N}]+/u).filter((w) => w !== ""));
+  return wordsOfDecoded(decodedLower(raw));
 }
 
 /** The URL with every character that is not a letter or digit removed, lower-cased (datatrove's `normalize`). */
 export function squashUrl(raw: string): string {
-  let text = raw.toLowerCase();
-  try {
-    text = decodeURIComponent(text);
-  } catch {
-    // as above
-  }
-  return text.replace(/[^\p{L}\p{N}]+/gu, "");
+  return squashDecoded(decodedLower(raw));
 }
 
 /** Host suffixes from the host itself up to the top-level domain: a.b.c → a.b.c, b.c, c. */
-function* parents(host: string): Iterable<string> {
-  yield host;
-  for (let i = host.indexOf("."); i !== -1; i = host.indexOf(".", i + 1)) yield host.slice(i + 1);
+function parents(host: string): string[] {
+  const out = [host];
+  for (let i = host.indexOf("."); i !== -1; i = host.indexOf(".", i + 1)) out.push(host.slice(i + 1));
+  return out;
 }
 
 export const urlFilter = defineFilter({
@@ -139,13 +164,16 @@ export const urlFilter = defineFilter({
       const parsed = parseUrl(raw);
       if (parsed === undefined) ctx.count("invalid_url");
       else {
-        for (const d of parents(parsed.host)) {
-          if (allow.has(d)) {
-            ctx.count("allowed");
-            return undefined;
+        const suffixes = parents(parsed.host);
+        if (allow.size > 0) {
+          for (const d of suffixes) {
+            if (allow.has(d)) {
+              ctx.count("allowed");
+              return undefined;
+            }
           }
         }
-        for (const d of parents(parsed.host)) if (domains.has(d)) return { ...drop("blocked_domain", d), detail: { host: parsed.host } };
+        for (const d of suffixes) if (domains.has(d)) return { ...drop("blocked_domain", d), detail: { host: parsed.host } };
         if (urls.size > 0) {
           const host = parsed.host.replace(/^www\./, "");
           const segments = parsed.path.toLowerCase().split("/").filter((s) => s !== "");
@@ -158,7 +186,8 @@ export const urlFilter = defineFilter({
           }
         }
       }
-      const words = urlWords(raw);
+      const decoded = decodedLower(raw);
+      const words = wordsOfDecoded(decoded);
       if (banned.size > 0) for (const w of words) if (banned.has(w)) return drop("banned_url_word", w);
       if (soft.size > 0) {
         const found = [...words].filter((w) => soft.has(w));
@@ -166,7 +195,7 @@ export const urlFilter = defineFilter({
       }
       if (subwords !== undefined) {
         let hit: string | undefined;
-        subwords.scan(squashUrl(raw), (p) => {
+        subwords.scan(squashDecoded(decoded), (p) => {
           hit = subwordEntries[p];
           return false;
         });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AhoCorasick } from "../../src/core/text/aho-corasick.js";
+import { WORD_CLASSES } from "../../src/core/text/scripts.js";
+import { markEntry } from "../../src/core/text/word-list.js";
 import { prng } from "../../src/core/hash.js";
 
 /** Every (pattern, end) occurrence by brute force, sorted like the automaton reports them. */
@@ -61,6 +63,36 @@ describe("AhoCorasick", () => {
         expect(ac.dense).toBe(dense);
         expect(scanAll(ac, text)).toEqual(naive(patterns, text));
       }
+    });
+  }
+
+  function scanMarkedAll(ac: AhoCorasick, text: string): string[] {
+    const hits: string[] = [];
+    ac.scanMarked(text, WORD_CLASSES, (p, end) => {
+      hits.push(`${p}@${end}`);
+    });
+    return hits;
+  }
+
+  // the dense scan has two loops: cells flagged with their target's output (< 32,768 states) and
+  // plain 16-bit cells (32,768–65,535 states); both must agree with the sparse trie
+  for (const [label, count] of [
+    ["flagged cells, < 32,768 states", 300],
+    ["plain 16-bit cells, > 32,768 states", 7000],
+  ] as const) {
+    it(`scanMarked: the dense table with ${label} finds what the sparse trie finds`, () => {
+      const next = prng(11);
+      const word = (n: number) => Array.from({ length: n }, () => "abcdefghijklmnop"[next() % 16]).join("");
+      const entries = Array.from({ length: count }, () => word(5 + (next() % 6)));
+      const patterns = entries.map(markEntry);
+      const dense = new AhoCorasick(patterns, { maxTableCells: 1 << 24 });
+      const sparse = new AhoCorasick(patterns, { maxTableCells: 0 });
+      expect(dense.dense).toBe(true);
+      expect(dense.stateCount > 0x8000 && dense.stateCount <= 0xffff).toBe(count === 7000);
+      const text = Array.from({ length: 3000 }, () => (next() % 3 === 0 ? (entries[next() % entries.length] as string) : word(1 + (next() % 8)))).join(" ");
+      const found = scanMarkedAll(dense, text);
+      expect(found.length).toBeGreaterThan(500);
+      expect(found).toEqual(scanMarkedAll(sparse, text));
     });
   }
 });

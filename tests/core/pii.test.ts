@@ -145,6 +145,19 @@ describe("findPii: details", () => {
     );
   });
 
+  it("an IBAN is found from its first digit, right after other candidates and where the scan resumes", () => {
+    // the scan looks for digits, + and (; an IBAN's capitals are checked behind its first digit
+    expect(found("(1) DE89370400440532013000")).toEqual([["iban", "DE89370400440532013000"]]);
+    expect(found("12 GB82WEST12345698765432 3")).toEqual([["iban", "GB82WEST12345698765432"]]);
+    expect(found("+44 20 7946 0958 DE89 3704 0044 0532 0130 00")).toEqual([
+      ["phone", "+44 20 7946 0958"],
+      ["iban", "DE89 3704 0044 0532 0130 00"],
+    ]);
+    // capitals glued to a longer word, or a single capital, do not start one
+    expect(found("XDE89370400440532013000")).toEqual([]);
+    expect(found("E89370400440532013000")).toEqual([]);
+  });
+
   it("an e-mail's digits are not looked at again", () => {
     expect(found("j.doe.4111111111111111@example.com")).toEqual([["email", "j.doe.4111111111111111@example.com"]]);
   });

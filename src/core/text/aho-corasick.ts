@@ -70,7 +70,7 @@ export class AhoCorasick {
   /** 1 where a state has an output (its own pattern or one on its failure chain). */
   private readonly hit: Uint8Array;
   /** For `scanMarked`: class | word bit (0x8000) per BMP code unit, built on first use. */
-  private marked: { readonly words: WordClasses; readonly table: Uint16Array } | undefined;
+  private marked: { readonly words: WordClasses; readonly table: Uint16Array; readonly flagged: Uint16Array | undefined } | undefined;
 
   /**
    * `maxTableCells`: above this many transition-table cells the sparse form is used (default 8 Mi).
@@ -269,9 +269,20 @@ export class AhoCorasick {
           const surrogate = c >= 0xd800 && c <= 0xdfff ? 0x4000 : 0;
           table[c] = (c === 0xfdd0 || c === 0xfdd1 ? 0 : (classOf[c] as number)) | (bmp[c] === 1 ? 0x8000 : 0) | surrogate;
         }
-        this.marked = { words, table };
+        // with fewer than 32,768 states, each cell's top bit can say whether its target has an
+        // output, saving the scan a read of `hit` per code unit
+        let flagged: Uint16Array | undefined;
+        if (this.stateCount <= 0x8000) {
+          flagged = new Uint16Array(delta.length);
+          for (let k = 0; k < delta.length; k++) {
+            const t = delta[k] as number;
+            flagged[k] = t | ((hit[t] as number) << 15);
+          }
+        }
+        this.marked = { words, table, flagged };
       }
-      scanDense16(text, this.marked.table, delta, hit, shift, startCls, endCls, words, report);
+      if (this.marked.flagged !== undefined) scanFlagged(text, this.marked.table, this.marked.flagged, shift, startCls, endCls, words, report);
+      else scanDense16(text, this.marked.table, delta, hit, shift, startCls, endCls, words, report);
       return;
     } else {
       for (let i = 0; i < text.length; i++) {
@@ -313,7 +324,8 @@ function scanDense16(
 ): void {
   let s = 0;
   let inWord = 0;
-  for (let i = 0; i < text.length; i++) {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     const v = table[c] as number;
     let w = v >>> 15;
@@ -335,5 +347,49 @@ function scanDense16(
   if (inWord === 1) {
     s = delta[(s << shift) + endCls] as number;
     if (hit[s] === 1) report(s, text.length);
+  }
+}
+
+/**
+ * `scanDense16` over a table whose cells carry their target's output flag in the top bit (fewer
+ * than 32,768 states): the state is the cell without that bit.
+ */
+function scanFlagged(
+  text: string,
+  table: Uint16Array,
+  flagged: Uint16Array,
+  shift: number,
+  startCls: number,
+  endCls: number,
+  words: WordClasses,
+  report: (state: number, end: number) => boolean,
+): void {
+  let s = 0;
+  let inWord = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    const v = table[c] as number;
+    let w = v >>> 15;
+    if ((v & 0x4000) !== 0) {
+      // surrogates: a high one decides for its pair (emoji, U+1F000–1FBFF, are never word characters); a low one continues it
+      w = c <= 0xdbff ? (c >= 0xd83c && c <= 0xd83e ? 0 : words.astral(text, i) ? 1 : 0) : inWord;
+    }
+    if (w !== inWord) {
+      inWord = w;
+      if (w === 1) s = (flagged[(s << shift) + startCls] as number) & 0x7fff;
+      else {
+        const t = flagged[(s << shift) + endCls] as number;
+        s = t & 0x7fff;
+        if (t > 0x7fff && !report(s, i)) return;
+      }
+    }
+    const t = flagged[(s << shift) + (v & 0x3fff)] as number;
+    s = t & 0x7fff;
+    if (t > 0x7fff && !report(s, i + 1)) return;
+  }
+  if (inWord === 1) {
+    const t = flagged[(s << shift) + endCls] as number;
+    if (t > 0x7fff) report(t & 0x7fff, text.length);
   }
 }

@@ -490,13 +490,16 @@ export function findPii(text: string, kinds: ReadonlySet<PiiKind> = new Set(PII_
   const wantPhone = kinds.has("phone");
   const wantIban = kinds.has("iban");
   const wantDigits = wantCard || wantIpv4 || wantPhone;
-  // candidate starts, found by V8's native scanner: a digit, `+`, `(`, or `CCdd` (IBAN); fixed-length alternatives only
-  const candidates = wantIban ? /[0-9+(]|[A-Z]{2}[0-9]{2}/g : /[0-9+(]/g;
-  // `test` (not `exec`) allocates nothing; the start is recovered from where the match ended
+  // candidate starts, found by V8's native scanner: a digit, `+` or `(`; `test` (not `exec`)
+  // allocates nothing. An IBAN's `CCdd` is found from its first digit: the leftmost `CCdd` at or
+  // after `from` must have its first digit at the first candidate, so when the two characters
+  // before that digit (both at or after `from`) are capitals and the next is a digit, the IBAN
+  // candidate starts two characters earlier (the same leftmost match as scanning for
+  // /[0-9+(]|[A-Z]{2}[0-9]{2}/; that alternation made pii 1.8× slower on the sample's pages)
+  const candidates = /[0-9+(]/g;
   for (let from = 0; candidates.test(text); from = candidates.lastIndex) {
-    const stop = candidates.lastIndex;
-    let i = stop - 1;
-    if (wantIban && stop - 4 >= from && isDigit(text.charCodeAt(stop - 1)) && isDigit(text.charCodeAt(stop - 2)) && isUpper(text.charCodeAt(stop - 3)) && isUpper(text.charCodeAt(stop - 4))) i = stop - 4;
+    let i = candidates.lastIndex - 1;
+    if (wantIban && i - 2 >= from && isDigit(text.charCodeAt(i)) && isDigit(text.charCodeAt(i + 1)) && isUpper(text.charCodeAt(i - 1)) && isUpper(text.charCodeAt(i - 2))) i -= 2;
     const j = skipTaken(i);
     if (j !== i) {
       candidates.lastIndex = j;
