@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { createParser } from "../../src/core/html/parser.js";
 import { repoRoot } from "../helpers/run.js";
 
-function events(html: string, make: (h: object, o: object) => { write(s: string): void; end(): void }): string[] {
+function events(html: string, make: (h: object, o: object) => { write(s: string): void; end(): void }, chunk = html.length || 1): string[] {
   const out: string[] = [];
   const parser = make(
     {
@@ -15,10 +15,18 @@ function events(html: string, make: (h: object, o: object) => { write(s: string)
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true, recognizeSelfClosing: false },
   );
-  parser.write(html);
+  for (let i = 0; i < html.length; i += chunk) parser.write(html.slice(i, i + chunk));
   parser.end();
   return out;
 }
+
+const KEEP = new Set(["class", "id", "role", "href", "hidden", "aria-hidden"]);
+/** The original parser's events with only the kept attributes. */
+const originalKept = (h: object, o: object) => {
+  const { onopentag } = h as { onopentag: (name: string, attribs: Record<string, string>, implied: boolean) => void };
+  return new Parser({ ...h, onopentag: (name: string, attribs: Record<string, string>, implied: boolean) => onopentag(name, Object.fromEntries(Object.entries(attribs).filter(([k]) => KEEP.has(k))), implied) }, o);
+};
+const flatKept = (h: object, o: object) => createParser(h, o, KEEP);
 
 const original = (h: object, o: object) => new Parser(h, o);
 const flat = (h: object, o: object) => createParser(h, o);
@@ -37,5 +45,21 @@ describe("flat-stack htmlparser2", () => {
     ...pages,
   ])("emits the same events as htmlparser2's Parser (%#)", (html) => {
     expect(events(html, flat)).toEqual(events(html, original));
+  });
+
+  const attributePages = [
+    `<div CLASS="a" Id=b ROLE='nav' data-x="1" hReF="/x" class="second" aria-hidden="true" HIDDEN>t</div>`,
+    `<p clasS="x" idx="no" i="no" hre="no" hrefs="no" arıa-hidden="no" ıd="no" \u212Aeep="no">u</p><a href="&amp;&quot;q&#39;" class='&lt;'>v</a>`,
+    `<span class="a &amp; b" id=unquoted&amp;x role=>w</span><img alt="x" src=y>`,
+    ...pages,
+  ];
+  it.each(attributePages)("with kept attributes, the same events as the original keeping only them (%#)", (html) => {
+    expect(events(html, flatKept)).toEqual(events(html, originalKept));
+    // written in small pieces, attribute names cross buffer boundaries
+    expect(events(html, flatKept, 7)).toEqual(events(html, originalKept, 7));
+  });
+
+  it.each(pages)("the same events when the page is written in pieces of 13 characters (%#)", (html) => {
+    expect(events(html, flat, 13)).toEqual(events(html, original, 13));
   });
 });

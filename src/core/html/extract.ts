@@ -108,32 +108,45 @@ function tokensOf(value: string): string[] {
     .filter((t) => t.length > 1);
 }
 
+const NEG = 1;
+const POS = 2;
+/** Longest class + id string looked at (tokens beyond it are ignored). */
+const HINT_MAX = 512;
 const hintCache = new Map<string, number>();
 
-/** Boilerplate (-1) or content (+1) hint of an element's class and id tokens; cached, as pages repeat them. */
+/** NEG and POS flags of one class or id value; cached, as pages repeat their class names. */
+function hintFlags(value: string): number {
+  let flags = hintCache.get(value);
+  if (flags === undefined) {
+    flags = computeFlags(value);
+    if (hintCache.size >= 16_384) hintCache.clear();
+    hintCache.set(value, flags);
+  }
+  return flags;
+}
+
+/**
+ * Boilerplate (-1) or content (+1) hint of an element's class and id tokens: -1 when some token
+ * is a boilerplate one and none a content one, +1 the other way round. Class and id are looked up
+ * separately (ids are mostly unique; classes repeat), as the tokens of `class + " " + id` are those
+ * of each; when that string would be cut at `HINT_MAX`, it is tokenized whole as before.
+ */
 function classHint(attribs: Record<string, string>): number {
   const cls = attribs.class;
   const id = attribs.id;
   if (cls === undefined && id === undefined) return 0;
-  const value = `${cls ?? ""} ${id ?? ""}`;
-  let hint = hintCache.get(value);
-  if (hint === undefined) {
-    hint = computeHint(value);
-    if (hintCache.size >= 4096) hintCache.clear();
-    hintCache.set(value, hint);
-  }
-  return hint;
+  const flags = (cls?.length ?? 0) + 1 + (id?.length ?? 0) > HINT_MAX ? computeFlags(`${cls ?? ""} ${id ?? ""}`) : (cls === undefined ? 0 : hintFlags(cls)) | (id === undefined ? 0 : hintFlags(id));
+  return flags === NEG ? -1 : flags === POS ? 1 : 0;
 }
 
-function computeHint(value: string): number {
+function computeFlags(value: string): number {
   if (value.length <= 1) return 0;
-  let neg = false;
-  let pos = false;
-  for (const token of tokensOf(value.length > 512 ? value.slice(0, 512) : value)) {
-    if (POS_TOKENS.has(token)) pos = true;
-    else if (NEG_TOKENS.has(token) || NEG_AFFIXES.some((a) => token.length > a.length + 2 && (token.startsWith(a) || token.endsWith(a)))) neg = true;
+  let flags = 0;
+  for (const token of tokensOf(value.length > HINT_MAX ? value.slice(0, HINT_MAX) : value)) {
+    if (POS_TOKENS.has(token)) flags |= POS;
+    else if (NEG_TOKENS.has(token) || NEG_AFFIXES.some((a) => token.length > a.length + 2 && (token.startsWith(a) || token.endsWith(a)))) flags |= NEG;
   }
-  return neg && !pos ? -1 : pos && !neg ? 1 : 0;
+  return flags;
 }
 
 function isHidden(attribs: Record<string, string>): boolean {

@@ -10,7 +10,7 @@
  * unchanged, and can skip decoding attributes the caller does not read.
  * `tests/core/html-parser.test.ts` checks that it emits the same events as the original.
  */
-import { type Handler, Parser, type ParserOptions } from "htmlparser2";
+import { type Handler, Parser, type ParserOptions, Tokenizer } from "htmlparser2";
 
 // htmlparser2 12.0.0 Parser.js: the elements whose opening closes open ones (HTML mode)
 const formTags = new Set(["input", "option", "optgroup", "select", "button", "datalist", "textarea"]);
@@ -88,6 +88,8 @@ interface Internals {
   cbs: Partial<Handler>;
   readTagName(start: number, end: number): string;
   getSlice(start: number, end: number): string;
+  buffers: string[];
+  bufferOffset: number;
   attribname: string;
   attribvalue: string;
   isVoidElement(name: string): boolean;
@@ -96,11 +98,32 @@ interface Internals {
 
 const Base = Parser as unknown as new (cbs?: Partial<Handler> | null, options?: ParserOptions) => Internals;
 
+/**
+ * The kept attribute names of `text[s, e)`, compared without making a string: ASCII letters
+ * case-insensitively. (`toLowerCase` maps one non-ASCII character into ASCII, the Kelvin sign to
+ * `k`; a kept name with a `k` would have to take that path.)
+ */
+function keptName(byLength: ReadonlyMap<number, readonly string[]>, text: string, s: number, e: number): string | undefined {
+  const candidates = byLength.get(e - s);
+  if (candidates === undefined) return undefined;
+  for (const name of candidates) {
+    let k = 0;
+    for (; k < name.length; k++) {
+      let c = text.charCodeAt(s + k);
+      if (c >= 0x41 && c <= 0x5a) c += 0x20;
+      if (c !== name.charCodeAt(k)) break;
+    }
+    if (k === name.length) return name;
+  }
+  return undefined;
+}
+
 class FlatStackParser extends Base {
   /** How many elements of each name are open. */
   private readonly openCount = new Map<string, number>();
-  /** Attributes worth building strings for (undefined: all). */
+  /** Attributes worth building strings for (undefined: all), and the same by length (names without a `k`). */
   keep: ReadonlySet<string> | undefined;
+  keepByLength: ReadonlyMap<number, readonly string[]> | undefined;
   private keepThis = true;
 
   /** The parent's, with a fast path for the common case: HTML outside SVG/MathML. */
@@ -114,6 +137,15 @@ class FlatStackParser extends Base {
 
   onattribname(start: number, endIndex: number): void {
     this.startIndex = start;
+    // the usual case, the name inside the current buffer: matched in place, so the names that are
+    // not kept (most of them) never become strings
+    const buffer = this.buffers[0];
+    if (this.keepByLength !== undefined && buffer !== undefined && start >= this.bufferOffset && endIndex - this.bufferOffset <= buffer.length) {
+      const kept = keptName(this.keepByLength, buffer, start - this.bufferOffset, endIndex - this.bufferOffset);
+      this.attribname = kept ?? "";
+      this.keepThis = kept !== undefined;
+      return;
+    }
     const name = this.getSlice(start, endIndex).toLowerCase();
     this.attribname = name;
     this.keepThis = this.keep === undefined || this.keep.has(name);
@@ -205,6 +237,76 @@ class FlatStackParser extends Base {
   }
 }
 
+/** The tokenizer's internals the subclass touches (private in its typings). */
+interface TokenizerInternals {
+  buffer: string;
+  index: number;
+  offset: number;
+  decodeEntities: boolean;
+  stateText(c: number): void;
+  fastForwardTo(c: number): boolean;
+  handleInAttributeValue(c: number, quote: number): void;
+}
+
+const TokenizerBase = Tokenizer as unknown as new (options: ParserOptions, cbs: unknown) => TokenizerInternals;
+
+const LT = 0x3c;
+const AMP = 0x26;
+const DQ = 0x22;
+
+/**
+ * htmlparser2's tokenizer, with the states that read runs of ordinary characters (text, quoted
+ * attribute values) and its `fastForwardTo` jumping with `indexOf` instead of visiting each
+ * character through the state switch. In those states a character other than the ones searched
+ * for does nothing, so skipping to the next one changes no event: the tokenizer test checks the
+ * events on every HTML fixture, written whole and in pieces, against the original.
+ */
+class FastTokenizer extends TokenizerBase {
+  /** The next `&` of `ampBuffer` at or after `ampFrom` is at `amp` (the buffer's length: none). */
+  private ampBuffer: string | undefined;
+  private ampFrom = 0;
+  private amp = 0;
+
+  /** Position of the next `&` at or after `from` in the current buffer (its length when none); each `&` is searched for once. */
+  private nextAmp(from: number): number {
+    if (this.ampBuffer !== this.buffer || from < this.ampFrom || from > this.amp) {
+      const at = this.buffer.indexOf("&", from);
+      this.ampBuffer = this.buffer;
+      this.ampFrom = from;
+      this.amp = at === -1 ? this.buffer.length : at;
+    }
+    return this.amp;
+  }
+
+  /** Moves `index` to just before the next `stop` character or `&` (so the parse loop's `index++` lands on it), or to the end. */
+  private skipTo(stop: string): void {
+    const from = this.index - this.offset + 1;
+    const at = this.buffer.indexOf(stop, from);
+    const amp = this.nextAmp(from);
+    this.index = (at !== -1 && at < amp ? at : amp) + this.offset - 1;
+  }
+
+  override stateText(c: number): void {
+    if (c !== LT && c !== AMP && this.decodeEntities) this.skipTo("<");
+    else super.stateText(c);
+  }
+
+  override handleInAttributeValue(c: number, quote: number): void {
+    if (c !== quote && c !== AMP && this.decodeEntities) this.skipTo(quote === DQ ? '"' : "'");
+    else super.handleInAttributeValue(c, quote);
+  }
+
+  override fastForwardTo(c: number): boolean {
+    const at = this.buffer.indexOf(String.fromCharCode(c), this.index - this.offset + 1);
+    if (at === -1) {
+      this.index = this.buffer.length + this.offset - 1;
+      return false;
+    }
+    this.index = at + this.offset;
+    return true;
+  }
+}
+
 /**
  * A streaming HTML parser (htmlparser2 semantics, `lowerCaseAttributeNames` always on) whose cost
  * per tag does not grow with nesting depth. With `keepAttributes`, only those attributes are
@@ -212,7 +314,12 @@ class FlatStackParser extends Base {
  * `onattribute` is not called.
  */
 export function createParser(handler: Partial<Handler>, options: ParserOptions, keepAttributes?: ReadonlySet<string>): Parser {
-  const parser = new FlatStackParser(handler, options);
+  const parser = new FlatStackParser(handler, { ...options, Tokenizer: FastTokenizer as unknown as NonNullable<ParserOptions["Tokenizer"]> });
   parser.keep = keepAttributes;
+  if (keepAttributes !== undefined && [...keepAttributes].every((name) => name === name.toLowerCase() && !name.includes("k") && /^[\x00-\x7f]*$/.test(name))) {
+    const byLength = new Map<number, string[]>();
+    for (const name of keepAttributes) byLength.set(name.length, [...(byLength.get(name.length) ?? []), name]);
+    parser.keepByLength = byLength;
+  }
   return parser as unknown as Parser;
 }
