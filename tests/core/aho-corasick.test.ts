@@ -74,13 +74,13 @@ describe("AhoCorasick", () => {
     return hits;
   }
 
-  // the dense scan has two loops: cells flagged with their target's output (< 32,768 states) and
-  // plain 16-bit cells (32,768–65,535 states); both must agree with the sparse trie
+  // a dense table with < 32,768 states is scanned by the flagged-cell loop, a larger one by the
+  // general loop; both must agree with the sparse trie
   for (const [label, count] of [
-    ["flagged cells, < 32,768 states", 300],
-    ["plain 16-bit cells, > 32,768 states", 7000],
+    ["the flagged-cell loop, < 32,768 states", 300],
+    ["more than 32,768 states (the general loop)", 7000],
   ] as const) {
-    it(`scanMarked: the dense table with ${label} finds what the sparse trie finds`, () => {
+    it(`scanMarked with ${label} finds what the sparse trie finds`, () => {
       const next = prng(11);
       const word = (n: number) => Array.from({ length: n }, () => "abcdefghijklmnop"[next() % 16]).join("");
       const entries = Array.from({ length: count }, () => word(5 + (next() % 6)));

@@ -70,7 +70,7 @@ export class AhoCorasick {
   /** 1 where a state has an output (its own pattern or one on its failure chain). */
   private readonly hit: Uint8Array;
   /** For `scanMarked`: class | word bit (0x8000) per BMP code unit, built on first use. */
-  private marked: { readonly words: WordClasses; readonly table: Uint16Array; readonly flagged: Uint16Array | undefined } | undefined;
+  private marked: { readonly words: WordClasses; readonly table: Uint16Array; readonly flagged: Uint16Array } | undefined;
 
   /**
    * `maxTableCells`: above this many transition-table cells the sparse form is used (default 8 Mi).
@@ -261,28 +261,24 @@ export class AhoCorasick {
     const bmp = words.bmp;
     let s = 0;
     let inWord = false;
-    if (dense && shift <= 14 && delta instanceof Uint16Array) {
-      // one table read gives the class, the word bit (0x8000) and a surrogate flag (0x4000)
+    if (dense && shift <= 14 && this.stateCount <= 0x8000) {
+      // the common case: one table read gives the class, the word bit (0x8000) and a surrogate
+      // flag (0x4000) of a code unit, and with fewer than 32,768 states each transition cell's top
+      // bit says whether its target has an output (so the loop reads no `hit`)
       if (this.marked?.words !== words) {
         const table = new Uint16Array(65536);
         for (let c = 0; c < 65536; c++) {
           const surrogate = c >= 0xd800 && c <= 0xdfff ? 0x4000 : 0;
           table[c] = (c === 0xfdd0 || c === 0xfdd1 ? 0 : (classOf[c] as number)) | (bmp[c] === 1 ? 0x8000 : 0) | surrogate;
         }
-        // with fewer than 32,768 states, each cell's top bit can say whether its target has an
-        // output, saving the scan a read of `hit` per code unit
-        let flagged: Uint16Array | undefined;
-        if (this.stateCount <= 0x8000) {
-          flagged = new Uint16Array(delta.length);
-          for (let k = 0; k < delta.length; k++) {
-            const t = delta[k] as number;
-            flagged[k] = t | ((hit[t] as number) << 15);
-          }
+        const flagged = new Uint16Array(delta.length);
+        for (let k = 0; k < delta.length; k++) {
+          const t = delta[k] as number;
+          flagged[k] = t | ((hit[t] as number) << 15);
         }
         this.marked = { words, table, flagged };
       }
-      if (this.marked.flagged !== undefined) scanFlagged(text, this.marked.table, this.marked.flagged, shift, startCls, endCls, words, report);
-      else scanDense16(text, this.marked.table, delta, hit, shift, startCls, endCls, words, report);
+      scanFlagged(text, this.marked.table, this.marked.flagged, shift, startCls, endCls, words, report);
       return;
     } else {
       for (let i = 0; i < text.length; i++) {
@@ -308,51 +304,9 @@ export class AhoCorasick {
 }
 
 /**
- * The hot loop of `scanMarked` for the common case (dense table with 16-bit states), kept in its
- * own function so that V8 sees one array type at every access.
- */
-function scanDense16(
-  text: string,
-  table: Uint16Array,
-  delta: Uint16Array,
-  hit: Uint8Array,
-  shift: number,
-  startCls: number,
-  endCls: number,
-  words: WordClasses,
-  report: (state: number, end: number) => boolean,
-): void {
-  let s = 0;
-  let inWord = 0;
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    const v = table[c] as number;
-    let w = v >>> 15;
-    if ((v & 0x4000) !== 0) {
-      // surrogates: a high one decides for its pair (emoji, U+1F000–1FBFF, are never word characters); a low one continues it
-      w = c <= 0xdbff ? (c >= 0xd83c && c <= 0xd83e ? 0 : words.astral(text, i) ? 1 : 0) : inWord;
-    }
-    if (w !== inWord) {
-      inWord = w;
-      if (w === 1) s = delta[(s << shift) + startCls] as number;
-      else {
-        s = delta[(s << shift) + endCls] as number;
-        if (hit[s] === 1 && !report(s, i)) return;
-      }
-    }
-    s = delta[(s << shift) + (v & 0x3fff)] as number;
-    if (hit[s] === 1 && !report(s, i + 1)) return;
-  }
-  if (inWord === 1) {
-    s = delta[(s << shift) + endCls] as number;
-    if (hit[s] === 1) report(s, text.length);
-  }
-}
-
-/**
- * `scanDense16` over a table whose cells carry their target's output flag in the top bit (fewer
- * than 32,768 states): the state is the cell without that bit.
+ * The hot loop of `scanMarked` for the common case (dense table, fewer than 32,768 states), kept in
+ * its own function so that V8 sees one array type at every access. Each cell of `flagged` is a
+ * target state with its output flag in the top bit.
  */
 function scanFlagged(
   text: string,
