@@ -1,5 +1,5 @@
 /**
- * Per-document text analysis shared by the stages that need it: words, lines and n-gram hashes are
+ * Per-document text analysis shared by the stages that need it: words, lines and n-gram ids are
  * computed once per document text, on first use, and cached for as long as the document object
  * lives. Running the Gopher, C4 and FineWeb filters one after another therefore splits a
  * document's words once, not once per filter (a stage that changes the text makes a new document,
@@ -8,7 +8,7 @@
 import type { Doc } from "../doc.js";
 import { codePointLength, hasAstral } from "./chars.js";
 import { pySplitLinesWithStarts } from "./lines.js";
-import { NgramHashes, internSpans } from "./ngrams.js";
+import { NgramIds, internSpans } from "./ngrams.js";
 import { WordSplit, splitWords } from "./words.js";
 
 /** Lazily computed facts about one text. */
@@ -17,7 +17,7 @@ export class TextAnalysis {
   #chars: number | undefined;
   #words: WordSplit | undefined;
   #wordChars: Int32Array | undefined;
-  #ngrams: NgramHashes | undefined;
+  #ngrams: NgramIds | undefined;
   #pyLines: { lines: string[]; starts: number[] } | undefined;
   #lines: string[] | undefined;
   #lineRepeats: Uint8Array | undefined;
@@ -55,11 +55,11 @@ export class TextAnalysis {
     return this.#wordChars;
   }
 
-  /** N-gram hashes over the interned words. */
-  get ngrams(): NgramHashes {
+  /** N-gram ids over the interned words. */
+  get ngrams(): NgramIds {
     if (this.#ngrams === undefined) {
       const { starts, ends } = this.words;
-      this.#ngrams = new NgramHashes(internSpans(this.text, starts, ends));
+      this.#ngrams = new NgramIds(internSpans(this.text, starts, ends));
     }
     return this.#ngrams;
   }
@@ -113,7 +113,7 @@ export class TextAnalysis {
 
   /**
    * The words as dense ids (equal words, equal ids; numbered in order of first appearance) when
-   * the n-gram hashes have been computed already, else undefined (see {@link ngrams}).
+   * the n-gram ids have been set up already, else undefined (see {@link ngrams}).
    */
   get wordIds(): Int32Array | undefined {
     return this.#ngrams?.ids;

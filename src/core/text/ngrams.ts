@@ -1,8 +1,7 @@
 /**
- * Word n-gram statistics over interned word ids, without building n-gram strings: each n-gram is
- * hashed from its ids (a non-linear mix, extended one word at a time from the (n−1)-gram's hash)
- * and looked up in an open-addressing table that compares the ids on a hash match, so results are
- * exact and the cost is linear in the number of words.
+ * Word n-gram statistics over interned word ids, without building n-gram strings: every n-gram
+ * gets a dense id (equal n-grams, equal ids), found by interning a pair of integers per position,
+ * so results are exact and the cost is linear in the number of words.
  *
  * N-grams are compared as word sequences. (datatrove's duplicated-n-gram rule joins the words
  * without a separator, so `ab c` and `a bc` would count as equal there; that differs only on
@@ -77,14 +76,6 @@ export function internSpans(text: string, starts: Int32Array, ends: Int32Array):
   return ids;
 }
 
-function mix(h: number, id: number): number {
-  let k = Math.imul(id + 0x9e3779b9, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  h ^= Math.imul(k, 0x1b873593);
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
-
 function finalize(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -93,113 +84,175 @@ function finalize(h: number): number {
   return h ^ (h >>> 16);
 }
 
-/**
- * N-gram hashes of a word sequence, one n at a time: the hashes for n are computed in place from
- * those for n − 1, so asking for increasing n (as the Gopher rules do) costs one pass per n and one
- * buffer in all. Asking for a smaller n than the last starts again from n = 1.
- */
-export class NgramHashes {
-  readonly #ids: Int32Array;
-  readonly #raw: Int32Array;
-  #level = 0;
+// scratch for interning one level (pair table and the pairs by id): reused by every document
+let slotScratch = new Int32Array(1 << 12);
+let leftScratch = new Int32Array(1 << 11);
+let rightScratch = new Int32Array(1 << 11);
+let countScratch = new Int32Array(1 << 11);
+let seenScratch = new Uint8Array(1 << 11);
 
-  constructor(ids: Int32Array) {
-    this.#ids = ids;
-    this.#raw = new Int32Array(ids.length);
+/**
+ * The per-n state of the one `NgramIds` using it: buffers shared by every document (a document's
+ * levels are asked for one after another), so an analysis kept alive with its document holds only
+ * its word ids. Another document taking the state makes the previous owner start again from its
+ * words at its next call (correct, only slower).
+ */
+const state = {
+  owner: undefined as NgramIds | undefined,
+  /** Ids of the n-grams at each position, for n = `n` (valid below `length − n + 1`). */
+  ids: new Int32Array(1 << 11),
+  /** Position of the first occurrence of each id. */
+  first: new Int32Array(1 << 11),
+  /** 1 for each id of the current n that occurs more than once; and the buffer for the next n. */
+  repeated: new Uint8Array(1 << 11),
+  nextRepeated: new Uint8Array(1 << 11),
+  n: 1,
+  distinct: 0,
+};
+
+/**
+ * The word n-grams of a text as dense ids, one n at a time. The n-gram at position i is the
+ * (n − 1)-gram at i followed by word i + n − 1, so its id is that pair of integers interned in a
+ * hash table (ids numbered in order of first appearance; a hash match is checked on both
+ * integers, never on n words), and an n-gram whose (n − 1)-gram occurs once takes the next id
+ * without a lookup. Ids for n are computed in place from those for n − 1, so asking for increasing
+ * n (as the Gopher rules do) costs one pass per n; asking for a smaller n than the last starts
+ * again from the words. Once every n-gram of a length is distinct, longer ones are too and cost
+ * nothing.
+ */
+export class NgramIds {
+  readonly #words: Int32Array;
+
+  constructor(words: Int32Array) {
+    this.#words = words;
   }
 
   get length(): number {
-    return this.#ids.length;
+    return this.#words.length;
   }
 
-  /** The word ids. */
+  /** The word ids (numbered in order of first appearance). */
   get ids(): Int32Array {
-    return this.#ids;
+    return this.#words;
+  }
+
+  /** Takes the shared state and sets it to n = 1: the word ids themselves. */
+  #restart(): void {
+    const words = this.#words;
+    const size = Math.max(words.length, 16);
+    if (state.ids.length < size) {
+      state.ids = new Int32Array(size * 2);
+      state.first = new Int32Array(size * 2);
+      state.repeated = new Uint8Array(size * 2);
+      state.nextRepeated = new Uint8Array(size * 2);
+    }
+    const { ids, first, repeated } = state;
+    repeated.fill(0, 0, words.length);
+    let distinct = 0;
+    for (let i = 0; i < words.length; i++) {
+      const id = words[i] as number;
+      ids[i] = id;
+      if (id === distinct) first[distinct++] = i;
+      else repeated[id] = 1;
+    }
+    state.owner = this;
+    state.n = 1;
+    state.distinct = distinct;
   }
 
   /**
-   * Unfinalized hash of the n-gram starting at each position; valid for indexes below
-   * `words − n + 1` until hashes for another n are asked for. Compare them through {@link hashAt}.
+   * The n-gram ids at each position (valid below `length − n + 1` until another n or another
+   * document is asked for), the number of distinct ones, and where each id first occurs.
    */
-  raw(n: number): Int32Array {
-    if (n < this.#level) this.#level = 0;
-    const ids = this.#ids;
-    const raw = this.#raw;
-    for (let level = this.#level + 1; level <= n; level++) {
-      const count = ids.length - level + 1;
-      if (level === 1) for (let i = 0; i < count; i++) raw[i] = mix(0, ids[i] as number);
-      else for (let i = 0; i < count; i++) raw[i] = mix(raw[i] as number, ids[i + level - 1] as number);
+  level(n: number): { readonly ids: Int32Array; readonly distinct: number; readonly first: Int32Array } {
+    if (state.owner !== this || n < state.n) this.#restart();
+    const words = this.#words;
+    const { ids, first } = state;
+    for (let level = state.n + 1; level <= n; level++) {
+      const count = words.length - level + 1;
+      if (count <= 0) {
+        state.distinct = 0;
+        continue;
+      }
+      if (state.distinct === count + 1) {
+        // every (n − 1)-gram distinct: so is every n-gram, in position order
+        for (let i = 0; i < count; i++) ids[i] = first[i] = i;
+        state.repeated.fill(0, 0, count);
+        state.distinct = count;
+        continue;
+      }
+      let size = 16;
+      while (size < count * 2) size *= 2;
+      if (slotScratch.length < size) slotScratch = new Int32Array(size);
+      else slotScratch.fill(0, 0, size);
+      if (leftScratch.length < count) {
+        leftScratch = new Int32Array(count * 2);
+        rightScratch = new Int32Array(count * 2);
+      }
+      const slots = slotScratch;
+      const left = leftScratch;
+      const right = rightScratch;
+      const mask = size - 1;
+      const repeated = state.repeated;
+      const nextRepeated = state.nextRepeated;
+      let next = 0;
+      for (let i = 0; i < count; i++) {
+        const a = ids[i] as number;
+        if (repeated[a] === 0) {
+          // its (n − 1)-gram occurs once, so it does: the next id, no lookup (most 4-grams and longer)
+          first[next] = i;
+          nextRepeated[next] = 0;
+          ids[i] = next++;
+          continue;
+        }
+        const b = words[i + level - 1] as number;
+        let slot = finalize(Math.imul(a, 0x9e3779b1) ^ (b + 0x7f4a7c15)) & mask;
+        for (;;) {
+          const stored = slots[slot] as number;
+          if (stored === 0) {
+            slots[slot] = next + 1;
+            left[next] = a;
+            right[next] = b;
+            first[next] = i;
+            nextRepeated[next] = 0;
+            ids[i] = next++;
+            break;
+          }
+          const id = stored - 1;
+          if (left[id] === a && right[id] === b) {
+            ids[i] = id;
+            nextRepeated[id] = 1;
+            break;
+          }
+          slot = (slot + 1) & mask;
+        }
+      }
+      state.distinct = next;
+      state.repeated = nextRepeated;
+      state.nextRepeated = repeated;
     }
-    this.#level = Math.max(this.#level, n);
-    return raw;
+    state.n = Math.max(state.n, n);
+    return { ids, distinct: state.distinct, first };
   }
-
-  /** Whether the n-grams starting at `a` and `b` are the same words. */
-  equal(a: number, b: number, n: number): boolean {
-    const ids = this.#ids;
-    for (let k = 0; k < n; k++) if (ids[a + k] !== ids[b + k]) return false;
-    return true;
-  }
-}
-
-/** The final hash of an n-gram from its raw hash. */
-function hashAt(raw: Int32Array, pos: number, n: number): number {
-  return finalize((raw[pos] as number) ^ n);
-}
-
-// one scratch hash table and count array, reused by every call: no allocation per document
-let scratch = new Int32Array(1 << 12);
-let countScratch = new Int32Array(1 << 11);
-
-/**
- * Open-addressing set of n-gram positions (position + 1; 0 = empty) keyed by n-gram identity:
- * returns the slot holding the n-gram at `pos`, or −slot − 1 for the empty slot where it would go.
- */
-function findSlot(slots: Int32Array, mask: number, grams: NgramHashes, raw: Int32Array, n: number, pos: number): number {
-  const h = hashAt(raw, pos, n);
-  let slot = h & mask;
-  for (;;) {
-    const stored = slots[slot] as number;
-    if (stored === 0) return -slot - 1;
-    const other = stored - 1;
-    if (raw[other] === raw[pos] && grams.equal(other, pos, n)) return slot;
-    slot = (slot + 1) & mask;
-  }
-}
-
-function tableFor(positions: number): { slots: Int32Array; mask: number } {
-  let size = 16;
-  while (size < positions * 2) size *= 2;
-  if (scratch.length < size) scratch = new Int32Array(size);
-  else scratch.fill(0, 0, size);
-  return { slots: scratch, mask: size - 1 };
 }
 
 /**
  * Gopher's "top n-gram": the most frequent n-gram (ties: the one that appears first), with the
  * number of times it occurs (overlapping occurrences included). `undefined` when there are fewer than n words.
  */
-export function topNgram(grams: NgramHashes, n: number): { readonly start: number; readonly count: number } | undefined {
+export function topNgram(grams: NgramIds, n: number): { readonly start: number; readonly count: number } | undefined {
   const positions = grams.length - n + 1;
   if (positions <= 0) return undefined;
-  const raw = grams.raw(n);
-  const { slots, mask } = tableFor(positions);
-  if (countScratch.length < positions) countScratch = new Int32Array(positions * 2);
-  const counts = countScratch; // by position of first occurrence
-  counts.fill(0, 0, positions);
-  for (let i = 0; i < positions; i++) {
-    const slot = findSlot(slots, mask, grams, raw, n, i);
-    if (slot < 0) {
-      slots[-slot - 1] = i + 1;
-      counts[i] = 1;
-    } else {
-      const first = (slots[slot] as number) - 1;
-      counts[first] = (counts[first] as number) + 1;
-    }
-  }
+  const { ids, distinct, first } = grams.level(n);
+  if (distinct === positions) return { start: 0, count: 1 };
+  if (countScratch.length < distinct) countScratch = new Int32Array(distinct * 2);
+  const counts = countScratch;
+  counts.fill(0, 0, distinct);
+  for (let i = 0; i < positions; i++) counts[ids[i] as number] = (counts[ids[i] as number] as number) + 1;
+  // ids are numbered in order of first appearance: the lowest id wins a tie
   let best = 0;
-  for (let i = 1; i < positions; i++) if ((counts[i] as number) > (counts[best] as number)) best = i;
-  return { start: best, count: counts[best] as number };
+  for (let id = 1; id < distinct; id++) if ((counts[id] as number) > (counts[best] as number)) best = id;
+  return { start: first[best] as number, count: counts[best] as number };
 }
 
 /**
@@ -209,20 +262,23 @@ export function topNgram(grams: NgramHashes, n: number): { readonly start: numbe
  * repeated n-grams, with `wordChars[i]` the length of word i (words joined without spaces).
  * 0 means every n-gram is distinct (and so is every longer one).
  */
-export function duplicateNgramChars(grams: NgramHashes, n: number, wordChars: Int32Array): number {
+export function duplicateNgramChars(grams: NgramIds, n: number, wordChars: Int32Array): number {
   const positions = grams.length - n + 1;
   if (positions <= 0) return 0;
-  const raw = grams.raw(n);
-  const { slots, mask } = tableFor(positions);
+  const { ids, distinct } = grams.level(n);
+  if (distinct === positions) return 0;
+  if (seenScratch.length < distinct) seenScratch = new Uint8Array(distinct * 2);
+  const seen = seenScratch;
+  seen.fill(0, 0, distinct);
   let repeated = 0;
   let i = 0;
   while (i < positions) {
-    const slot = findSlot(slots, mask, grams, raw, n, i);
-    if (slot >= 0) {
+    const id = ids[i] as number;
+    if (seen[id] === 1) {
       for (let k = 0; k < n; k++) repeated += wordChars[i + k] as number;
       i += n;
     } else {
-      slots[-slot - 1] = i + 1;
+      seen[id] = 1;
       i++;
     }
   }

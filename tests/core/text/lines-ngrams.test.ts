@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { analysisOf } from "../../../src/core/text/analysis.js";
 import { codePointLength, hasAstral } from "../../../src/core/text/chars.js";
 import { findDuplicates, pySplitLines, pySplitLinesWithStarts, splitNonEmptyRuns, splitParagraphs } from "../../../src/core/text/lines.js";
-import { NgramHashes, duplicateNgramChars, internWords, topNgram } from "../../../src/core/text/ngrams.js";
+import { NgramIds, duplicateNgramChars, internWords, topNgram } from "../../../src/core/text/ngrams.js";
 import { splitWords as splitWordsOf } from "../../../src/core/text/words.js";
 import { c4Quality } from "../../../src/stages/quality/c4-quality.js";
 import { finewebQuality } from "../../../src/stages/quality/fineweb-quality.js";
@@ -10,7 +10,7 @@ import { gopherQuality } from "../../../src/stages/quality/gopher-quality.js";
 import { gopherRepetition } from "../../../src/stages/quality/gopher-repetition.js";
 import { doc, runStage } from "../../helpers/stage.js";
 
-const grams = (text: string): NgramHashes => new NgramHashes(internWords(text.split(" ")));
+const grams = (text: string): NgramIds => new NgramIds(internWords(text.split(" ")));
 const chars = (text: string): Int32Array => Int32Array.from(text.split(" "), (w) => w.length);
 
 describe("line and paragraph splitting (the reference's semantics)", () => {
@@ -58,6 +58,58 @@ describe("n-grams", () => {
     const twelve = Array.from({ length: 12 }, () => "a").join(" ");
     expect(duplicateNgramChars(grams(twelve), 5, chars(twelve))).toBe(10); // positions 1 and 6
     expect(duplicateNgramChars(grams("aa bb cc dd ee"), 5, chars("aa bb cc dd ee"))).toBe(0);
+  });
+
+  it("match a brute-force count on random texts, for every n, in any order of n, with another document in between", () => {
+    let seed = 7;
+    const next = (k: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % k;
+    };
+    // brute force over n-gram strings (words joined by a separator no word holds)
+    const bruteTop = (w: string[], n: number) => {
+      const counts = new Map<string, { start: number; count: number }>();
+      for (let i = 0; i + n <= w.length; i++) {
+        const key = w.slice(i, i + n).join("\u0000");
+        const c = counts.get(key);
+        if (c) c.count++;
+        else counts.set(key, { start: i, count: 1 });
+      }
+      let best: { start: number; count: number } | undefined;
+      for (const c of counts.values()) if (best === undefined || c.count > best.count) best = c;
+      return best;
+    };
+    const bruteDup = (w: string[], n: number) => {
+      const seen = new Set<string>();
+      let chars = 0;
+      let i = 0;
+      while (i + n <= w.length) {
+        const key = w.slice(i, i + n).join("\u0000");
+        if (seen.has(key)) {
+          chars += w.slice(i, i + n).join("").length;
+          i += n;
+        } else {
+          seen.add(key);
+          i++;
+        }
+      }
+      return chars;
+    };
+    for (let round = 0; round < 300; round++) {
+      const vocabulary = 1 + next(round % 3 === 0 ? 3 : 40);
+      const w = Array.from({ length: next(120) }, () => `w${next(vocabulary)}`);
+      const text = w.join(" ");
+      const g = grams(text);
+      // another document's n-grams asked for in between (they share the per-n buffers)
+      const w2 = Array.from({ length: next(60) }, () => `v${next(4)}`);
+      const g2 = grams(w2.join(" "));
+      const order = round % 2 === 0 ? [2, 3, 4, 5, 6, 7, 8, 9, 10] : [7, 3, 10, 2, 9, 4, 5, 8, 6];
+      for (const n of order) {
+        if (n <= 4) expect(topNgram(g, n)).toEqual(bruteTop(w, n));
+        if (round % 3 === 1) expect(duplicateNgramChars(g2, n, chars(w2.join(" ")))).toBe(w2.length === 0 ? 0 : bruteDup(w2, n));
+        expect(duplicateNgramChars(g, n, chars(text))).toBe(w.length === 0 ? 0 : bruteDup(w, n));
+      }
+    }
   });
 
   it("n-gram identity is exact (hash matches are verified)", () => {
