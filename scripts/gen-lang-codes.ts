@@ -137,7 +137,8 @@ otherwise (\`ast\`, \`ceb\`, \`yue\`), never a region or script suffix, and \`un
 tell. The same language gets the same code from every detector, so a stop-word or bad-word list
 keyed by ISO 639-1 code is found whichever detector tagged the document. Each row lists what each
 detector calls the language: ✓ when it uses the same code, its own code otherwise, — when it
-cannot detect it.
+cannot detect it. \`fasttext+cld2\` writes the fasttext column's codes (CLD2's answer is taken only
+when it is one of lid.176's candidates).
 
 Codes that differ from the detector's own label, and why:
 
