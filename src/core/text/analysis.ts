@@ -16,6 +16,8 @@ export class TextAnalysis {
   #astral: boolean | undefined;
   #chars: number | undefined;
   #words: WordSplit | undefined;
+  #derived: { readonly words: () => WordSplit; readonly count: () => number } | undefined;
+  #derivedCount: number | undefined;
   #wordChars: Int32Array | undefined;
   #ngrams: NgramIds | undefined;
   #pyLines: { lines: string[]; starts: number[] } | undefined;
@@ -41,7 +43,14 @@ export class TextAnalysis {
 
   /** The words (see `splitWords`). */
   get words(): WordSplit {
-    return (this.#words ??= splitWords(this.text));
+    return (this.#words ??= this.#derived !== undefined ? this.#derived.words() : splitWords(this.text));
+  }
+
+  /** How many words (without building them when they are derived from an earlier analysis). */
+  get wordCount(): number {
+    if (this.#words !== undefined) return this.#words.count;
+    if (this.#derived !== undefined) return (this.#derivedCount ??= this.#derived.count());
+    return this.words.count;
   }
 
   /** Length of each word in code points. */
@@ -119,14 +128,14 @@ export class TextAnalysis {
     return this.#ngrams?.ids;
   }
 
-  /** Whether the words have been split already (so deriving from them saves work). */
+  /** Whether the words have been split already, or can be derived without splitting (so deriving from them saves work). */
   get hasWords(): boolean {
-    return this.#words !== undefined;
+    return this.#words !== undefined || this.#derived !== undefined;
   }
 
-  /** Sets the words when they are known without splitting (see {@link wordsOfPieces}). */
-  presetWords(words: WordSplit): void {
-    this.#words = words;
+  /** Sets how to derive the words, and their number, without splitting (see {@link wordsOfPieces}). */
+  deriveWords(derived: { readonly words: () => WordSplit; readonly count: () => number }): void {
+    this.#derived = derived;
   }
 
   /** `text.split("\n")`. */
@@ -162,14 +171,7 @@ export function wordsOfPieces(old: TextAnalysis, text: string, pieces: readonly 
       }
       return;
     }
-    // first word starting at or after piece.from (binary search)
-    let lo = 0;
-    let hi = starts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((starts[mid] as number) < piece.from) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = firstAtOrAfter(starts, piece.from);
     for (let i = lo; i < starts.length && (ends[i] as number) <= piece.to; i++) {
       outStarts.push((starts[i] as number) + delta);
       outEnds.push((ends[i] as number) + delta);
@@ -179,10 +181,44 @@ export function wordsOfPieces(old: TextAnalysis, text: string, pieces: readonly 
   return new WordSplit(text, Int32Array.from(outStarts), Int32Array.from(outEnds));
 }
 
-/** Registers `words` as the words of `doc`'s text (when a stage derived them from an earlier analysis). */
-export function presetWords(doc: Doc, words: WordSplit): void {
+/** Index of the first word at or after `from` in `starts` (sorted). */
+function firstAtOrAfter(sorted: Int32Array, from: number, lo = 0): number {
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as number) < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The number of words {@link wordsOfPieces} gives, found by two binary searches per piece instead of copying them. */
+export function countWordsOfPieces(old: TextAnalysis, text: string, pieces: readonly { readonly from: number; readonly to: number }[]): number {
+  const { starts, ends } = old.words;
+  let count = 0;
+  let at = 0;
+  for (let k = 0; k < pieces.length; k++) {
+    const piece = pieces[k] as { readonly from: number; readonly to: number };
+    if (k === pieces.length - 1) {
+      count += splitWords(text.slice(at, at + piece.to - piece.from)).count;
+      break;
+    }
+    // the words from the first starting at or after `from`, while they end by `to` (ends increase)
+    const lo = firstAtOrAfter(starts, piece.from);
+    count += firstAtOrAfter(ends, piece.to + 1, lo) - lo;
+    at += piece.to - piece.from + 1;
+  }
+  return count;
+}
+
+/**
+ * Registers the words of `doc`'s text as those of pieces of an earlier analysis (see
+ * {@link wordsOfPieces}): built only if a later stage reads them, while their number (all that
+ * fineweb-quality needs) takes two binary searches per piece.
+ */
+export function presetWordsOfPieces(doc: Doc, old: TextAnalysis, pieces: readonly { readonly from: number; readonly to: number }[]): void {
   const analysis = new TextAnalysis(doc.text);
-  analysis.presetWords(words);
+  analysis.deriveWords({ words: () => wordsOfPieces(old, doc.text, pieces), count: () => countWordsOfPieces(old, doc.text, pieces) });
   cache.set(doc, analysis);
 }
 

@@ -17,7 +17,7 @@ import type { Doc } from "../../core/doc.js";
 import { withMeta, withText } from "../../core/doc.js";
 import { type StageReplay, ruleFires } from "../../core/replay.js";
 import type { Json, Removal, StageContext } from "../../core/stage.js";
-import { analysisOf, presetWords, wordsOfPieces } from "../../core/text/analysis.js";
+import { analysisOf, presetWordsOfPieces } from "../../core/text/analysis.js";
 import { codePointLength, isSpace } from "../../core/text/chars.js";
 import { TERMINAL_PUNCTUATION, codePointSet, endsWithAny, stripBounds } from "../../core/text/lines.js";
 import { countSentences } from "../../core/text/sentences.js";
@@ -286,7 +286,7 @@ export const c4Quality = defineStage({
           ctx.count("changed");
           const changed = withText(doc, cleaned.text);
           // the next stages need the words of the new text: take them from this text's, when split already
-          if (cleaned.pieces !== undefined && a.hasWords) presetWords(changed, wordsOfPieces(a, cleaned.text, cleaned.pieces));
+          if (cleaned.pieces !== undefined && a.hasWords) presetWordsOfPieces(changed, a, cleaned.pieces);
           return changed;
         }),
     };

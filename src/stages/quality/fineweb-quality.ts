@@ -70,7 +70,7 @@ function measure(a: TextAnalysis, signal: Signal, options: Options, terminal: Re
       return ratio(dup, a.chars - (lines.length - 1));
     }
     case "list_ratio":
-      return ratio(lines.length - 1, a.words.count);
+      return ratio(lines.length - 1, a.wordCount);
   }
 }
 

@@ -264,9 +264,9 @@ export const gopherQuality = defineStage({
             words ??= wordStats(a, symbolMask, stopWords === undefined ? undefined : withLengths(stopWords, ignoreCase), ignoreCase);
             return words[signal];
           case "hash_ratio":
-            return ratio(countOf(a.text, "#"), a.words.count);
+            return ratio(countOf(a.text, "#"), a.wordCount);
           case "ellipsis_ratio":
-            return ratio(countOf(a.text, "...") + countOf(a.text, "…"), a.words.count);
+            return ratio(countOf(a.text, "...") + countOf(a.text, "…"), a.wordCount);
           case "bullet_lines_ratio":
           case "ellipsis_lines_ratio":
             lines ??= lineStats(a);

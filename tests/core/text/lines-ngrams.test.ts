@@ -169,7 +169,7 @@ describe("shared analysis", () => {
 });
 
 describe("words handed from c4-quality to the next stage", () => {
-  it("equal a fresh split of the cleaned text", async () => {
+  it("equal a fresh split of the cleaned text, and so does their number", async () => {
     const { readFileSync } = await import("node:fs");
     const sample = readFileSync(new URL("../../../fixtures/sample/web-00.jsonl", import.meta.url), "utf8")
       .split("\n")
@@ -195,8 +195,10 @@ describe("words handed from c4-quality to the next stage", () => {
       const out = result.kept[0];
       if (out === undefined || out === d) continue;
       expect(analysisOf(out).hasWords, out.id).toBe(true); // handed over, not split again
-      const handed = analysisOf(out).words;
       const fresh = splitWordsOf(out.text);
+      // the number first, found without building the words; then the words themselves
+      expect(analysisOf(out).wordCount, out.id).toBe(fresh.count);
+      const handed = analysisOf(out).words;
       expect([...handed.starts], out.id).toEqual([...fresh.starts]);
       expect([...handed.ends], out.id).toEqual([...fresh.ends]);
       compared++;
