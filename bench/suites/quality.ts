@@ -10,10 +10,11 @@
  * - agreement of the English word splitter with NLTK's `word_tokenize` on single-sentence lines of
  *   the corpus (when Debian's python3-nltk and the corpus are present).
  *
- * Recorded 2026-11-28, `npm run bench -- quality`, idle 2-core machine (load ≈ 1), 99 MB:
- *   gopher-repetition 17.4–18.3 MB/s, gopher-quality 24.1–30.2, c4-quality 53.6–56.9, fineweb-quality 41.4–41.8 (each alone)
- *   all four streamed 10.6–11.3 MB/s (best of 3), stage by stage 11.5–12.1 (7.4–7.8 without the shared analysis)
- *   Chinese/Japanese 2.8–3.2 MB/s; pathological inputs ×4 in size → ×3.3–4.1 in time; NLTK 3.8 agreement 99.7% of lines
+ * Recorded 2026-11-28, `npm run bench -- quality`, idle 2-core machine (load ≈ 1, but its speed drifts
+ * ±15%: the `length` floor ran 132–175 MB/s), 99 MB, seven runs:
+ *   all four streamed 10.1–11.5 MB/s (best of 3; single runs 9.4–11.5), stage by stage 8.6–12.1
+ *   each alone: gopher-repetition 13.7–18.3, gopher-quality 21.1–30.2, c4-quality 51.0–59.9, fineweb-quality 36.5–42.3
+ *   Chinese/Japanese 2.1–3.2 MB/s; pathological inputs ×4 in size → ×3.3–4.2 in time; NLTK 3.8 agreement 99.7% of lines
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
