@@ -181,7 +181,7 @@ export function wordsOfPieces(old: TextAnalysis, text: string, pieces: readonly 
   return new WordSplit(text, Int32Array.from(outStarts), Int32Array.from(outEnds));
 }
 
-/** Index of the first word at or after `from` in `starts` (sorted). */
+/** Index of the first value ≥ `from` in `sorted` (ascending), searching from `lo`: word starts or ends. */
 function firstAtOrAfter(sorted: Int32Array, from: number, lo = 0): number {
   let hi = sorted.length;
   while (lo < hi) {
