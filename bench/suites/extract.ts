@@ -4,8 +4,9 @@
  * - Quality: labelled pages sampled from html_corpus.jsonl (EXTRACT_PAGES per template, default
  *   60), content lines kept (target ≥ 95%) and boilerplate lines removed (target ≥ 90%), overall
  *   and per template; the same for Readability mode on a third of them.
- * - Speed, one core: the default extractor in MB/s of HTML (target ≥ 35) next to bare htmlparser2
- *   tokenizing the same pages (the ceiling; the issue measured 52 MB/s); WARC → text in MB/s of
+ * - Speed, one core, best of 5 (extractor) or 3 (WARC) runs: the default extractor in MB/s of HTML
+ *   (target ≥ 35) next to bare htmlparser2 tokenizing the same pages (the ceiling; the issue
+ *   measured 52 MB/s); WARC → text in MB/s of
  *   uncompressed WARC (target ≥ 25) on a per-record-gzip WARC built from corpus pages, and the
  *   reader alone next to warcio reading the same file.
  * - Hostile pages: time per page (p99, max) and outcome for binary data served as HTML, a 20 MB
@@ -86,6 +87,16 @@ async function timed<T>(fn: () => Promise<T> | T): Promise<[T, number, number]> 
   return [value, (c.user + c.system) / 1e6, (performance.now() - t0) / 1000];
 }
 
+/** `timed`, best of three runs (as the extractor's speed: the first run also pays for compiling the code). */
+async function bestOf3<T>(fn: () => Promise<T> | T): Promise<[T, number, number]> {
+  let best = await timed(fn);
+  for (let round = 1; round < 3; round++) {
+    const next = await timed(fn);
+    best = [next[0], Math.min(best[1], next[1]), Math.min(best[2], next[2])];
+  }
+  return best;
+}
+
 export default {
   name: "HTML extraction and WARC ingestion",
   async run({ out }) {
@@ -160,17 +171,17 @@ export default {
     await writeFile(warcPath, Buffer.concat(members));
     const sink = { bad: () => undefined, count: () => undefined };
     const records = { file: "bench.warc.gz", idField: "id", textField: "text", invalidUtf8: "drop" as const, maxRecordBytes: 128 << 20 };
-    const [readerDocs, readerSeconds, readerWall] = await timed(async () => {
+    const [readerDocs, readerSeconds, readerWall] = await bestOf3(async () => {
       let n = 0;
       for await (const doc of readWarc(warcPath, "gzip", newTally(), { records, sink })) n += doc.text.length > 0 ? 1 : 0;
       return n;
     });
-    const [textDocs, fullSeconds, fullWall] = await timed(async () => {
+    const [textDocs, fullSeconds, fullWall] = await bestOf3(async () => {
       let n = 0;
       for await (const doc of readWarc(warcPath, "gzip", newTally(), { records, sink })) if (extractHtml(doc.text).text !== "") n++;
       return n;
     });
-    const [warcioRecords, warcioSeconds, warcioWall] = await timed(async () => {
+    const [warcioRecords, warcioSeconds, warcioWall] = await bestOf3(async () => {
       let n = 0;
       for await (const record of new WARCParser(createReadStream(warcPath))) {
         await record.readFully();
