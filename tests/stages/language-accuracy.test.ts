@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { toLanguageCode } from "../../src/core/lang/codes.js";
 import { detectorLanguages, loadDetector } from "../../src/stages/language/detectors.js";
-import { type EvalReport, evaluate } from "../../src/stages/language/evaluate.js";
+import { type EvalReport, evaluate, weightedAccuracy } from "../../src/stages/language/evaluate.js";
 
 const fixture = new URL("../../fixtures/language/", import.meta.url);
 const rows = readFileSync(new URL("langid-slice.jsonl", fixture), "utf8")
@@ -30,17 +30,7 @@ const KNOWN_WEAK = ["ast", "ga", "ky", "oc"];
 
 let report: EvalReport;
 
-function weighted(pick: (l: EvalReport["languages"][number]) => number): number {
-  let sum = 0;
-  let total = 0;
-  for (const l of report.languages) {
-    if (!l.supported) continue;
-    const w = weights.get(l.lang) ?? 0;
-    sum += w * pick(l);
-    total += w;
-  }
-  return sum / total;
-}
+const weighted = (pick: (l: EvalReport["languages"][number]) => number): number => weightedAccuracy(report, weights, pick);
 
 describe("lid.176 accuracy on the langid slice (paragraphs ≥ 50 characters)", () => {
   it("has the slice it claims", async () => {

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { toLanguageCode } from "../../src/core/lang/codes.js";
 import { COMBINE_CANDIDATES, COMBINE_CLD2_SURE, COMBINE_UNSURE_BELOW, type Prediction, combine, detectorLanguages, detectorUnavailable, loadDetector } from "../../src/stages/language/detectors.js";
-import { evaluate } from "../../src/stages/language/evaluate.js";
+import { evaluate, weightedAccuracy } from "../../src/stages/language/evaluate.js";
 import { language } from "../../src/stages/language/language.js";
 import { compilePipelineText } from "../../src/pipeline/load.js";
 import { doc, runStage } from "../helpers/stage.js";
@@ -92,6 +92,13 @@ describe("fasttext+cld2 on real text", () => {
     expect(both.supported.n).toBe(ft.supported.n);
     expect(both.supported.accuracy).toBeGreaterThan(ft.supported.accuracy + 0.01);
     expect(both.supported.grouped).toBeGreaterThan(ft.supported.grouped);
+    // weighted like the whole set (30 paragraphs a language here): the issue's ≥ 97% with documented
+    // pairs (97.8% measured); strictly 96.2% (95.7% on the whole set)
+    const counts = JSON.parse(readFileSync(new URL("../../fixtures/language/langid-weights.json", import.meta.url), "utf8")) as Record<string, number>;
+    const weights = new Map<string, number>();
+    for (const [lang, n] of Object.entries(counts)) weights.set(toLanguageCode(lang) as string, (weights.get(toLanguageCode(lang) as string) ?? 0) + n);
+    expect(weightedAccuracy(both, weights, (l) => l.groupedAccuracy)).toBeGreaterThanOrEqual(0.97);
+    expect(weightedAccuracy(both, weights, (l) => l.accuracy)).toBeGreaterThanOrEqual(0.955);
     // 30 paragraphs a language: lid.176 alone leaves Asturian, Irish, Kyrgyz and Occitan below 90%
     const below = (r: typeof ft) => r.languages.filter((l) => l.supported && l.groupedAccuracy < 0.9).map((l) => l.lang).sort();
     expect(below(ft)).toEqual(["ast", "ga", "ky", "oc"]);

@@ -93,6 +93,23 @@ function totals(t: Tally): Totals {
   return { n: t.n, accuracy: ratio(t.right, t.n), grouped: ratio(t.grouped, t.n), undRate: ratio(t.und, t.n), precision: ratio(t.rightAtDefaults, t.n - t.und), atDefaults: ratio(t.rightAtDefaults, t.n) };
 }
 
+/**
+ * A per-language figure of `report` averaged with `weights` (e.g. each language's number of
+ * paragraphs in the whole set, when `report` was measured on an equal-size slice per language),
+ * over the languages the detector can output.
+ */
+export function weightedAccuracy(report: EvalReport, weights: ReadonlyMap<string, number>, pick: (l: LanguageReport) => number): number {
+  let sum = 0;
+  let total = 0;
+  for (const l of report.languages) {
+    if (!l.supported) continue;
+    const w = weights.get(l.lang) ?? 0;
+    sum += w * pick(l);
+    total += w;
+  }
+  return total === 0 ? 0 : sum / total;
+}
+
 /** Evaluates `detector` on `rows`; `supported` is the set of codes it can output. */
 export function evaluate(rows: readonly EvalRow[], detector: Detector, supported: ReadonlySet<string>, defaults: { maxChars: number | null; minLetters: number; minScore: number } = languageDefaults): EvalReport {
   const all = newTally();
