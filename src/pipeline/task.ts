@@ -322,7 +322,8 @@ async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard
     if (env.onProgress) env.onProgress({ bytes: (inputFacts?.tally.bytes ?? 0) - progressBytes, docs: read.seen - progressDocs, kept: writtenDocs - progressKept });
 
     // --- conservation, then commit
-    const problems = [read, ...stageStats, ...(tailStats ? [tailStats] : [])].map(conservationError).filter((p): p is string => p !== undefined);
+    const statRows = [read, ...stageStats, ...(tailStats ? [tailStats] : [])];
+    const problems = statRows.map(conservationError).filter((p): p is string => p !== undefined);
     const lastKept = stageStats.length > 0 ? (stageStats[stageStats.length - 1] as StageStats).kept : read.kept;
     if (lastKept !== writtenDocs) problems.push(`${writtenDocs} documents written but the last stage kept ${lastKept}`);
     const removedCount = [read, ...stageStats].reduce((sum, s) => sum + Object.values(s.dropped).reduce((a, b) => a + b, 0) + s.errored, 0);
@@ -336,7 +337,7 @@ async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard
       pass: pass.index,
       shard,
       ...(inputFacts ? { input: { path: inputFacts.path, bytes: inputFacts.tally.bytes, sha256: inputFacts.tally.hash.digest("hex") } } : {}),
-      stages: [read, ...stageStats, ...(tailStats ? [tailStats] : [])].map(sortedStageStats),
+      stages: statRows.map(sortedStageStats),
       written: { docs: writtenDocs, chars: writtenChars, files, byPartition: sortKeysNum(byPartition) },
       ledgerRows,
     };

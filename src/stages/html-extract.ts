@@ -27,12 +27,13 @@ import { defineStage } from "./define.js";
 // cheerio (removeSelectors) and linkedom + Readability (readability mode) are loaded on first use:
 // together they took ~0.4 s of every process and worker-thread start that never used them
 const require = createRequire(import.meta.url);
-let cheerioLib: typeof Cheerio | undefined;
-let linkedomLib: typeof Linkedom | undefined;
-let readabilityLib: typeof Readability | undefined;
-const cheerio = (): typeof Cheerio => (cheerioLib ??= require("cheerio") as typeof Cheerio);
-const linkedom = (): typeof Linkedom => (linkedomLib ??= require("linkedom") as typeof Linkedom);
-const readabilityModule = (): typeof Readability => (readabilityLib ??= require("@mozilla/readability") as typeof Readability);
+function onFirstUse<T>(id: string): () => T {
+  let module: T | undefined;
+  return () => (module ??= require(id) as T);
+}
+const cheerio = onFirstUse<typeof Cheerio>("cheerio");
+const linkedom = onFirstUse<typeof Linkedom>("linkedom");
+const readabilityModule = onFirstUse<typeof Readability>("@mozilla/readability");
 
 const HTML_TYPES = new Set(["text/html", "application/xhtml+xml"]);
 

@@ -33,22 +33,6 @@ export function pySplitLinesWithStarts(text: string): { lines: string[]; starts:
   return { lines, starts };
 }
 
-/** `re.split("\n+", text)`: lines without the empty ones between newlines (a leading or trailing empty piece stays). */
-export function splitNonEmptyRuns(text: string): string[] {
-  const out: string[] = [];
-  let start = 0;
-  let i = text.indexOf("\n");
-  while (i >= 0) {
-    out.push(text.slice(start, i));
-    let j = i + 1;
-    while (text.charCodeAt(j) === 10) j++;
-    start = j;
-    i = text.indexOf("\n", j);
-  }
-  out.push(text.slice(start));
-  return out;
-}
-
 /** Bounds of `text` without leading and trailing whitespace (Python's `str.strip()`). */
 export function stripBounds(text: string, start = 0, end = text.length): [number, number] {
   let a = start;

@@ -65,13 +65,20 @@ export const gopherRepetitionRules = [
 
 type Signal = (typeof gopherRepetitionRules)[number]["signal"];
 
+/** Items equal to an earlier one (how many, their code points) among `pieces` items. */
+interface Repeats {
+  readonly count: number;
+  readonly chars: number;
+  readonly pieces: number;
+}
+
 /**
  * Duplicates among the pieces of `re.split("\n+", text)`, from the text's `\n` lines and their
  * repeat flags: the pieces are the lines without the empty ones between two others, so a non-empty
  * piece repeats an earlier piece exactly when its line repeats an earlier line, and an empty last
  * piece repeats only an empty first one.
  */
-function nonEmptyRunDuplicates(a: TextAnalysis): { count: number; chars: number; pieces: number } {
+function nonEmptyRunDuplicates(a: TextAnalysis): Repeats {
   const lines = a.lines;
   const repeats = a.lineRepeats;
   const last = lines.length - 1;
@@ -99,10 +106,9 @@ function nonEmptyRunDuplicates(a: TextAnalysis): { count: number; chars: number;
 
 /** Measures one signal (paragraph and line duplicates are computed once for their two signals). */
 class Meter {
-  #paras: ReturnType<typeof findDuplicates> | undefined;
-  #paraCount = 0;
-  #lines: ReturnType<typeof findDuplicates> | undefined;
-  #lineCount = 0;
+  /** Repeated items (count, code points) among how many pieces: paragraphs, and lines. */
+  #paras: Repeats | undefined;
+  #lines: Repeats | undefined;
   /** Every n-gram with n ≥ this is known to occur once (so none repeats): from a top n-gram of count 1 or a duplicate count of 0. */
   #distinctFrom = Number.POSITIVE_INFINITY;
 
@@ -115,19 +121,14 @@ class Meter {
       case "dup_para_char_frac": {
         if (this.#paras === undefined) {
           const paras = splitParagraphs(a.text);
-          this.#paraCount = paras.length;
-          this.#paras = findDuplicates(paras, a.astral);
+          this.#paras = { ...findDuplicates(paras, a.astral), pieces: paras.length };
         }
-        return signal === "dup_para_frac" ? ratio(this.#paras.count, this.#paraCount) : ratio(this.#paras.chars, a.chars);
+        return signal === "dup_para_frac" ? ratio(this.#paras.count, this.#paras.pieces) : ratio(this.#paras.chars, a.chars);
       }
       case "dup_line_frac":
       case "dup_line_char_frac": {
-        if (this.#lines === undefined) {
-          const { count, chars, pieces } = nonEmptyRunDuplicates(a);
-          this.#lineCount = pieces;
-          this.#lines = { count, chars };
-        }
-        return signal === "dup_line_frac" ? ratio(this.#lines.count, this.#lineCount) : ratio(this.#lines.chars, a.chars);
+        this.#lines ??= nonEmptyRunDuplicates(a);
+        return signal === "dup_line_frac" ? ratio(this.#lines.count, this.#lines.pieces) : ratio(this.#lines.chars, a.chars);
       }
       case "top_2gram":
       case "top_3gram":

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { analysisOf } from "../../../src/core/text/analysis.js";
 import { codePointLength, hasAstral } from "../../../src/core/text/chars.js";
-import { findDuplicates, pySplitLines, pySplitLinesWithStarts, splitNonEmptyRuns, splitParagraphs } from "../../../src/core/text/lines.js";
+import { findDuplicates, pySplitLines, pySplitLinesWithStarts, splitParagraphs } from "../../../src/core/text/lines.js";
 import { NgramIds, duplicateNgramChars, internWords, topNgram } from "../../../src/core/text/ngrams.js";
 import { splitWords as splitWordsOf } from "../../../src/core/text/words.js";
 import { c4Quality } from "../../../src/stages/quality/c4-quality.js";
@@ -11,6 +11,22 @@ import { gopherRepetition } from "../../../src/stages/quality/gopher-repetition.
 import { doc, runStage } from "../../helpers/stage.js";
 
 const grams = (text: string): NgramIds => new NgramIds(internWords(text.split(" ")));
+/** The reference for gopher-repetition's lines, `re.split("\n+", text)`: lines without the empty ones between newlines (a leading or trailing empty piece stays). */
+function splitNonEmptyRuns(text: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let i = text.indexOf("\n");
+  while (i >= 0) {
+    out.push(text.slice(start, i));
+    let j = i + 1;
+    while (text.charCodeAt(j) === 10) j++;
+    start = j;
+    i = text.indexOf("\n", j);
+  }
+  out.push(text.slice(start));
+  return out;
+}
+
 const chars = (text: string): Int32Array => Int32Array.from(text.split(" "), (w) => w.length);
 
 describe("line and paragraph splitting (the reference's semantics)", () => {
