@@ -37,13 +37,23 @@ export function section(id: number, body: number[]): number[] {
   return [id, ...uleb(body.length), ...body];
 }
 
-/** A module of one function `f` (the given type and body) exporting it and one memory `m` of `pages`. */
-export function singleFunctionModule(params: number[], results: number[], body: number[], pages: number): Uint8Array {
-  const type = section(1, [1, 0x60, params.length, ...params, results.length, ...results]);
-  const func = section(3, [1, 0]);
+/** One exported function of {@link functionsModule}: its name, types and body (locals first). */
+export interface WasmFunction {
+  readonly name: string;
+  readonly params: readonly number[];
+  readonly results: readonly number[];
+  readonly body: readonly number[];
+}
+
+/** A module of several functions sharing one exported memory `m` of `pages`; each function exported by name. */
+export function functionsModule(functions: readonly WasmFunction[], pages: number): Uint8Array {
+  const n = functions.length;
+  const type = section(1, [n, ...functions.flatMap((f) => [0x60, f.params.length, ...f.params, f.results.length, ...f.results])]);
+  const func = section(3, [n, ...functions.map((_, i) => i)]);
   const memory = section(5, [1, 0, ...uleb(pages)]);
-  const exports = section(7, [2, 1, 0x6d, 0x02, 0, 1, 0x66, 0x00, 0]);
-  const code = section(10, [1, ...uleb(body.length), ...body]);
+  const name = (text: string): number[] => [text.length, ...Array.from(text, (c) => c.charCodeAt(0))];
+  const exports = section(7, [n + 1, ...name("m"), 0x02, 0, ...functions.flatMap((f, i) => [...name(f.name), 0x00, i])]);
+  const code = section(10, [n, ...functions.flatMap((f) => [...uleb(f.body.length), ...f.body])]);
   return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...type, ...func, ...memory, ...exports, ...code]);
 }
 

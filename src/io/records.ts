@@ -1,7 +1,8 @@
 import { isUtf8 } from "node:buffer";
 import { none } from "stream-chain/defs.js";
 import { streamArray } from "stream-json/streamers/stream-array.js";
-import type { Doc, DocSource } from "../core/doc.js";
+import type { Doc, DocSource, Meta } from "../core/doc.js";
+import { type PlainLine, plainLineId, plainTextIsNfc, plainTextTrimmed, readPlainLine } from "../core/text/json-line.js";
 import { StreamDamage } from "./bytes.js";
 
 /** A record that could not become a document. It is counted and written to the ledger, never skipped. */
@@ -32,6 +33,11 @@ export interface RecordOptions {
   readonly maxRecordBytes: number;
   /** Metadata fields to keep (by their name in the input); `undefined` keeps every field. */
   readonly metaFields?: readonly string[] | undefined;
+  /**
+   * Yield a {@link LineDoc} (text decoded when first read) for lines in output shape with nothing
+   * for `normalize` to do. Off by default: such documents are not plain objects.
+   */
+  readonly deferText?: boolean;
 }
 
 /** Receives what a reader could not turn into documents. */
@@ -95,7 +101,76 @@ const pristine = new WeakMap<Doc, Uint8Array>();
 
 /** The original JSONL bytes of an unchanged document, if it has them. */
 export function pristineBytes(doc: Doc): Uint8Array | undefined {
-  return pristine.get(doc);
+  return doc instanceof LineDoc ? doc.bytes : pristine.get(doc);
+}
+
+/** `doc.text.length`, without decoding the text of a {@link LineDoc}. */
+export function textLength(doc: Doc): number {
+  return doc instanceof LineDoc ? doc.chars : doc.text.length;
+}
+
+/**
+ * A document read from a JSONL line already in output shape (`id` and `text` strings, no field
+ * renamed or left out) that passed the checks of {@link readPlainLine}: valid JSON, and nothing for
+ * `normalize`'s whitespace and control-character steps to do. Its id is decoded at once; its text
+ * and metadata when a stage first reads them, by the same `JSON.parse` and {@link rowToDoc} as any
+ * other line. A pipeline that never reads them writes the line's bytes back as they came, without
+ * turning them into strings (the costliest part of reading).
+ */
+export class LineDoc implements Doc {
+  readonly id: string;
+  /** The line, without surrounding whitespace. */
+  readonly bytes: Buffer;
+  readonly source: DocSource;
+  readonly #shape: PlainLine;
+  readonly #options: RecordOptions;
+  #text: string | undefined;
+  #meta: Meta | undefined;
+
+  constructor(bytes: Buffer, shape: PlainLine, source: DocSource, options: RecordOptions) {
+    this.bytes = bytes;
+    this.#shape = shape;
+    this.source = source;
+    this.#options = options;
+    this.id = plainLineId(bytes, shape);
+  }
+
+  get text(): string {
+    if (this.#text === undefined) this.#decode();
+    return this.#text as string;
+  }
+
+  get meta(): Meta {
+    if (this.#meta === undefined) this.#decode();
+    return this.#meta as Meta;
+  }
+
+  /** `text.length`. */
+  get chars(): number {
+    return this.#shape.chars;
+  }
+
+  /** Whether the text is ASCII. */
+  get ascii(): boolean {
+    return this.#shape.ascii;
+  }
+
+  /** Whether `text.normalize("NFC")` would return the text unchanged. */
+  isNfc(): boolean {
+    return plainTextIsNfc(this.bytes, this.#shape);
+  }
+
+  /** Whether `text.trim()` would return the text unchanged. */
+  isTrimmed(): boolean {
+    return plainTextTrimmed(this.bytes, this.#shape);
+  }
+
+  #decode(): void {
+    const doc = rowToDoc(JSON.parse(this.bytes.toString("utf8")), this.source, this.#options);
+    if (!isDoc(doc)) throw new Error(`${locate(this.source)}: a line read as plain JSON did not decode to a document (${doc.reason})`);
+    this.#text = doc.text;
+    this.#meta = doc.meta;
+  }
 }
 
 function isDoc(value: Doc | Omit<BadRecord, "raw">): value is Doc {
@@ -117,6 +192,7 @@ export async function* readJsonl(bytes: AsyncIterable<Buffer>, options: RecordOp
   let offset = 0;
   // rows already in output shape are written back as their bytes, unless fields must be left out
   const canReuse = options.idField === "id" && options.textField === "text" && options.metaFields === undefined;
+  const deferText = canReuse && options.deferText === true;
 
   function* handle(buf: Buffer): Generator<Doc> {
     const source: DocSource = { file, line, offset };
@@ -125,7 +201,17 @@ export async function* readJsonl(bytes: AsyncIterable<Buffer>, options: RecordOp
       return;
     }
     let text: string;
-    if (isUtf8(buf)) text = buf.toString("utf8");
+    if (isUtf8(buf)) {
+      if (deferText) {
+        const trimmed = trimLine(buf);
+        const shape = readPlainLine(trimmed);
+        if (shape !== undefined) {
+          yield new LineDoc(trimmed, shape, source, options);
+          return;
+        }
+      }
+      text = buf.toString("utf8");
+    }
     else if (options.invalidUtf8 === "replace") {
       text = buf.toString("utf8");
       sink.count("utf8_replaced");

@@ -7,7 +7,7 @@ import { PipelineError } from "../errors.js";
 import { fileBytes, newTally } from "../io/bytes.js";
 import { compressionOf, extensionOf } from "../io/compression.js";
 import { formats } from "../io/formats.js";
-import { type BadRecord, locate, pristineBytes, readJsonl } from "../io/records.js";
+import { type BadRecord, locate, pristineBytes, readJsonl, textLength } from "../io/records.js";
 import { type FileSink, RolloverWriter, ShardTxn } from "../io/shard-files.js";
 import type { CompiledPipeline, CompiledStage } from "./load.js";
 import { layout, pad, partitionName } from "./layout.js";
@@ -211,7 +211,7 @@ async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard
       source = formats[input.format]({
         path: resolve(env.cwd, path),
         compression: input.compression === "auto" ? compressionOf(path) : input.compression,
-        records: { file: path, idField: input.idField, textField: input.textField, invalidUtf8: input.invalidUtf8, maxRecordBytes: input.maxRecordBytes, metaFields: input.metaFields },
+        records: { file: path, idField: input.idField, textField: input.textField, invalidUtf8: input.invalidUtf8, maxRecordBytes: input.maxRecordBytes, metaFields: input.metaFields, deferText: true },
         sink: badSink,
         tally,
       });
@@ -242,7 +242,7 @@ async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard
 
     async function* tap(docs: AsyncIterable<Doc>, before: StageStats | undefined, after: StageStats | undefined): AsyncIterable<Doc> {
       for await (const doc of docs) {
-        const chars = doc.text.length;
+        const chars = textLength(doc);
         if (after) {
           after.kept++;
           after.charsOut += chars;
@@ -301,7 +301,7 @@ async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard
     }
     for await (const doc of stream) {
       writtenDocs++;
-      writtenChars += doc.text.length;
+      writtenChars += textLength(doc);
       if (observer) await observer.add(doc);
       if (partitionBy !== undefined) {
         const part = partitionName(getPartition(doc, partitionBy));

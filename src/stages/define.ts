@@ -79,10 +79,16 @@ export function defineFilter<S extends z.ZodType, const Code extends string>(
   });
 }
 
-/** A map: returns the new text (the same string when unchanged). Counts changed documents. */
+type MapText = (text: string, doc: Doc, ctx: StageContext) => string;
+
+/**
+ * A map: returns the new text (the same string when unchanged). Counts changed documents. A map
+ * may also say, from what is known of a document without reading its text, that it would leave it
+ * unchanged (`unchanged`); the text is then not read at all.
+ */
 export function defineMap<S extends z.ZodType>(
   spec: Omit<Common<S, never>, "codes"> & {
-    create(options: z.output<S>, env: BuildEnv): (text: string, doc: Doc, ctx: StageContext) => string;
+    create(options: z.output<S>, env: BuildEnv): MapText | { readonly map: MapText; unchanged(doc: Doc): boolean };
   },
 ): StageDefinition {
   return defineStage({
@@ -90,10 +96,13 @@ export function defineMap<S extends z.ZodType>(
     codes: [],
     kind: "map",
     create(options, env) {
-      const map = spec.create(options, env);
+      const created = spec.create(options, env);
+      const map = typeof created === "function" ? created : created.map;
+      const unchanged = typeof created === "function" ? undefined : created.unchanged;
       return {
         run: (docs, ctx) =>
           perDocument(docs, ctx, (doc) => {
+            if (unchanged?.(doc) === true) return undefined;
             const text = map(doc.text, doc, ctx);
             if (text === doc.text) return undefined;
             ctx.count("changed");

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { jsonLineMayNeedWork } from "../core/text/json-scan.js";
 import { normalizeText } from "../core/text/normalize.js";
-import { pristineBytes } from "../io/records.js";
+import { LineDoc, pristineBytes } from "../io/records.js";
 import { defineMap } from "./define.js";
 
 const Options = z.strictObject({
@@ -23,10 +23,20 @@ export const normalize = defineMap({
   use: "normalize",
   summary: "Unicode NFC, strip control characters and U+FEFF/U+0085, unify newlines, collapse spaces",
   options: Options,
-  create: (options) => (text, doc) => {
-    // a document still as read from its JSONL line: a SIMD pre-scan of those bytes tells whether the
-    // whitespace and control-character steps have anything to do (most web text has nothing)
-    const raw = pristineBytes(doc);
-    return normalizeText(text, options, raw !== undefined && !jsonLineMayNeedWork(raw) ? TIDY : undefined);
-  },
+  create: (options) => ({
+    // a document read without decoding its line is known to have nothing for the whitespace and
+    // control-character steps; what remains is decided on its bytes too
+    unchanged: (doc) =>
+      doc instanceof LineDoc &&
+      options.maxNewlines === null &&
+      (!options.trim || doc.isTrimmed()) &&
+      (options.unicode === null || (options.unicode === "NFC" ? doc.isNfc() : doc.ascii)),
+    map: (text, doc) => {
+      // a document still as read from its JSONL line: a SIMD pre-scan of those bytes tells whether the
+      // whitespace and control-character steps have anything to do (most web text has nothing)
+      const raw = doc instanceof LineDoc ? undefined : pristineBytes(doc);
+      const tidy = doc instanceof LineDoc || (raw !== undefined && !jsonLineMayNeedWork(raw));
+      return normalizeText(text, options, tidy ? TIDY : undefined);
+    },
+  }),
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { compress } from "zstd-napi";
 import type { Doc } from "../../src/core/doc.js";
 import { fileBytes, newTally } from "../../src/io/bytes.js";
-import { type BadRecord, type RecordOptions, firstInvalidUtf8, readJsonArray, readJsonl } from "../../src/io/records.js";
+import { type BadRecord, LineDoc, type RecordOptions, firstInvalidUtf8, pristineBytes, readJsonArray, readJsonl, textLength } from "../../src/io/records.js";
 import { chunked, tempDir } from "../helpers/files.js";
 
 const options: RecordOptions = { file: "mem.jsonl", idField: "id", textField: "text", invalidUtf8: "drop", maxRecordBytes: 1 << 20 };
@@ -30,6 +30,42 @@ describe("readJsonl", () => {
     ]);
     expect(bad).toEqual([]);
     expect(counts).toEqual({ blank_lines: 1 });
+  });
+
+  it("with deferText, reads lines in output shape without decoding them, and gives the same documents", async () => {
+    const lines = [
+      '{"id":"a","text":"plain text.\\nsecond line","lang":"en","n":[1,{"k":null}]}',
+      '  {"id":"b","text":"日本語のテキスト","lang":"ja"}  ',
+      '{"id":"c","text":"needs  work"}',
+      '{"id":"d","text":"caf\\u00e9 escaped"}',
+      '{"id":"d2","text":"e\u0301 decomposed"}',
+      '{"id":7,"text":"number id"}',
+      '{"text":"no id"}',
+      '{"id":"e","text":"x","text":"y"}',
+      "{not json",
+      '{"id":"f","text":"ok"} trailing',
+      '{"id":"g","body":"no text"}',
+    ];
+    const bytes = Buffer.from(`${lines.join("\n")}\n`);
+    const plain = await readAll(chunked(bytes, 7));
+    const deferred = await readAll(chunked(bytes, 7), { deferText: true });
+    // only the clean lines in output shape are deferred; everything else is read as before
+    expect(deferred.docs.map((d) => d instanceof LineDoc)).toEqual([true, true, false, false, true, false, false, false]);
+    expect(deferred.docs.map((d) => ({ id: d.id, text: d.text, meta: d.meta, source: d.source }))).toEqual(plain.docs);
+    expect(deferred.docs.map(textLength)).toEqual(plain.docs.map((d) => d.text.length));
+    expect(deferred.docs.map((d) => pristineBytes(d) && Buffer.from(pristineBytes(d) as Uint8Array).toString())).toEqual(plain.docs.map((d) => pristineBytes(d) && Buffer.from(pristineBytes(d) as Uint8Array).toString()));
+    expect(pristineBytes(deferred.docs[1] as Doc)?.toString()).toBe(lines[1]?.trim());
+    expect(deferred.bad).toEqual(plain.bad);
+    expect(deferred.bad.map((b) => b.reason)).toEqual(["malformed_json", "malformed_json", "missing_text"]);
+  });
+
+  it("decodes a deferred document's text only when it is read", async () => {
+    const { docs } = await readAll(chunked(Buffer.from('{"id":"a","text":"one\\ntwo","lang":"en"}\n'), 64), { deferText: true });
+    const doc = docs[0] as LineDoc;
+    expect(doc).toBeInstanceOf(LineDoc);
+    expect([doc.id, doc.chars, doc.ascii, doc.isNfc(), doc.isTrimmed()]).toEqual(["a", 7, true, true, true]);
+    expect(doc.text).toBe("one\ntwo");
+    expect(doc.meta).toEqual({ lang: "en" });
   });
 
   it("records each bad line with its reason, line and byte offset, and keeps the good ones", async () => {

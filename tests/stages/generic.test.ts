@@ -4,6 +4,9 @@ import { countWhitespaceWords } from "../../src/core/text/words.js";
 import { fieldFilter } from "../../src/stages/field-filter.js";
 import { length } from "../../src/stages/length.js";
 import { normalize } from "../../src/stages/normalize.js";
+import { LineDoc, readJsonl } from "../../src/io/records.js";
+import type { Doc } from "../../src/core/doc.js";
+import { chunked } from "../helpers/files.js";
 import { sample } from "../../src/stages/sample.js";
 import { doc, judge, runStage } from "../helpers/stage.js";
 
@@ -39,6 +42,28 @@ describe("normalize", () => {
     const result = await runStage(normalize, {}, [doc("same", { k: 1 }, "a"), doc("x  y", { k: 2 }, "b")]);
     expect(result.kept).toEqual([doc("same", { k: 1 }, "a"), doc("x y", { k: 2 }, "b")]);
     expect(result.counters).toEqual({ changed: 1 });
+  });
+
+  it("decides on the bytes of documents read without decoding, with the same results as on decoded ones", async () => {
+    const texts = ["plain.\nline two", "\nleading newline", "trailing space ", "e\u0301 to compose", "\u212B angstrom", "한국어 문장", "\u1100\u1161 jamo", "ｆｕｌｌ width", "a\u00a0b", "\u3000ideographic space", "x\n\n\n\ny", ""];
+    const bytes = Buffer.from(texts.map((text, i) => `${JSON.stringify({ id: `d${i}`, text })}\n`).join(""));
+    const read = async (deferText: boolean): Promise<Doc[]> => {
+      const docs: Doc[] = [];
+      const options = { file: "f.jsonl", idField: "id", textField: "text", invalidUtf8: "drop" as const, maxRecordBytes: 1 << 20, deferText };
+      for await (const d of readJsonl(chunked(bytes, 64), options, { bad: () => undefined, count: () => undefined })) docs.push(d);
+      return docs;
+    };
+    const deferred = await read(true);
+    expect(deferred.every((d) => d instanceof LineDoc)).toBe(true);
+    for (const options of [{}, { unicode: "NFKC" }, { unicode: null, trim: false }, { maxNewlines: 2 }]) {
+      const a = await runStage(normalize, options, deferred);
+      const b = await runStage(normalize, options, await read(false));
+      const plain = (d: Doc): unknown => ({ id: d.id, text: d.text, meta: d.meta });
+      expect(a.kept.map(plain), JSON.stringify(options)).toEqual(b.kept.map(plain));
+      expect(a.counters).toEqual(b.counters);
+      // documents it leaves alone are the ones read, still deferred (written back as their bytes)
+      a.kept.forEach((d, i) => expect(d === deferred[i]).toBe(d.text === texts[i]));
+    }
   });
 
   it("rejects unknown options", () => {
