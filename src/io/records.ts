@@ -2,7 +2,7 @@ import { isUtf8 } from "node:buffer";
 import { none } from "stream-chain/defs.js";
 import { streamArray } from "stream-json/streamers/stream-array.js";
 import type { Doc, DocSource, Meta } from "../core/doc.js";
-import { type PlainLine, plainLineId, plainTextIsNfc, plainTextTrimmed, readPlainLine } from "../core/text/json-line.js";
+import { type PlainLine, plainLineId, plainTextIsNfc, plainTextTrimmed, readPlainLine, tidyPlainLine } from "../core/text/json-line.js";
 import { StreamDamage } from "./bytes.js";
 
 /** A record that could not become a document. It is counted and written to the ledger, never skipped. */
@@ -111,8 +111,8 @@ export function textLength(doc: Doc): number {
 
 /**
  * A document read from a JSONL line already in output shape (`id` and `text` strings, no field
- * renamed or left out) that passed the checks of {@link readPlainLine}: valid JSON, and nothing for
- * `normalize`'s whitespace and control-character steps to do. Its id is decoded at once; its text
+ * renamed or left out) that passed the checks of {@link readPlainLine}: valid JSON, no control
+ * characters, and at most spaces, tabs and CRs for `normalize` to tidy. Its id is decoded at once; its text
  * and metadata when a stage first reads them, by the same `JSON.parse` and {@link rowToDoc} as any
  * other line. A pipeline that never reads them writes the line's bytes back as they came, without
  * turning them into strings (the costliest part of reading).
@@ -127,12 +127,12 @@ export class LineDoc implements Doc {
   #text: string | undefined;
   #meta: Meta | undefined;
 
-  constructor(bytes: Buffer, shape: PlainLine, source: DocSource, options: RecordOptions) {
+  constructor(bytes: Buffer, shape: PlainLine, source: DocSource, options: RecordOptions, id?: string) {
     this.bytes = bytes;
     this.#shape = shape;
     this.source = source;
     this.#options = options;
-    this.id = plainLineId(bytes, shape);
+    this.id = id ?? plainLineId(bytes, shape);
   }
 
   get text(): string {
@@ -153,6 +153,21 @@ export class LineDoc implements Doc {
   /** Whether the text is ASCII. */
   get ascii(): boolean {
     return this.#shape.ascii;
+  }
+
+  /** Whether the text has nothing for `normalize`'s whitespace and control-character steps. */
+  get tidy(): boolean {
+    return this.#shape.tidy;
+  }
+
+  /**
+   * The document with `normalize`'s newline and space steps done on its bytes (`\r\n` and `\r` to
+   * `\n`, runs of spaces and tabs to one space, none before a newline); itself when they change nothing.
+   */
+  tidied(): LineDoc {
+    if (this.#shape.tidy) return this;
+    const { line, shape } = tidyPlainLine(this.bytes, this.#shape);
+    return line === this.bytes ? this : new LineDoc(line, shape, this.source, this.#options, this.id);
   }
 
   /** Whether `text.normalize("NFC")` would return the text unchanged. */

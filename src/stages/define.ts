@@ -83,12 +83,12 @@ type MapText = (text: string, doc: Doc, ctx: StageContext) => string;
 
 /**
  * A map: returns the new text (the same string when unchanged). Counts changed documents. A map
- * may also say, from what is known of a document without reading its text, that it would leave it
- * unchanged (`unchanged`); the text is then not read at all.
+ * may also give, from what is known of a document without reading its text, the document it
+ * would return (`shortcut`: the same document when unchanged, `undefined` to read the text).
  */
 export function defineMap<S extends z.ZodType>(
   spec: Omit<Common<S, never>, "codes"> & {
-    create(options: z.output<S>, env: BuildEnv): MapText | { readonly map: MapText; unchanged(doc: Doc): boolean };
+    create(options: z.output<S>, env: BuildEnv): MapText | { readonly map: MapText; shortcut(doc: Doc): Doc | undefined };
   },
 ): StageDefinition {
   return defineStage({
@@ -98,11 +98,16 @@ export function defineMap<S extends z.ZodType>(
     create(options, env) {
       const created = spec.create(options, env);
       const map = typeof created === "function" ? created : created.map;
-      const unchanged = typeof created === "function" ? undefined : created.unchanged;
+      const shortcut = typeof created === "function" ? undefined : created.shortcut;
       return {
         run: (docs, ctx) =>
           perDocument(docs, ctx, (doc) => {
-            if (unchanged?.(doc) === true) return undefined;
+            const known = shortcut?.(doc);
+            if (known === doc) return undefined;
+            if (known !== undefined) {
+              ctx.count("changed");
+              return known;
+            }
             const text = map(doc.text, doc, ctx);
             if (text === doc.text) return undefined;
             ctx.count("changed");

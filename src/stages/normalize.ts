@@ -24,18 +24,22 @@ export const normalize = defineMap({
   summary: "Unicode NFC, strip control characters and U+FEFF/U+0085, unify newlines, collapse spaces",
   options: Options,
   create: (options) => ({
-    // a document read without decoding its line is known to have nothing for the whitespace and
-    // control-character steps; what remains is decided on its bytes too
-    unchanged: (doc) =>
-      doc instanceof LineDoc &&
-      options.maxNewlines === null &&
-      (!options.trim || doc.isTrimmed()) &&
-      (options.unicode === null || (options.unicode === "NFC" ? doc.isNfc() : doc.ascii)),
+    // a document read without decoding its line: its text has at most spaces, tabs and CRs to tidy
+    // (done on the bytes); what remains is decided on the bytes too, or the text is read
+    shortcut: (doc) => {
+      if (!(doc instanceof LineDoc) || options.maxNewlines !== null) return undefined;
+      if (options.unicode === "NFC" ? !doc.isNfc() : options.unicode === "NFKC" && !doc.ascii) return undefined;
+      let out = doc;
+      if (!doc.tidy) {
+        if (!options.newlines || !options.collapseSpaces) return undefined;
+        out = doc.tidied();
+      }
+      return !options.trim || out.isTrimmed() ? out : undefined;
+    },
     map: (text, doc) => {
       // a document still as read from its JSONL line: a SIMD pre-scan of those bytes tells whether the
       // whitespace and control-character steps have anything to do (most web text has nothing)
-      const raw = doc instanceof LineDoc ? undefined : pristineBytes(doc);
-      const tidy = doc instanceof LineDoc || (raw !== undefined && !jsonLineMayNeedWork(raw));
+      const tidy = doc instanceof LineDoc ? doc.tidy : pristineBytes(doc) !== undefined && !jsonLineMayNeedWork(pristineBytes(doc) as Uint8Array);
       return normalizeText(text, options, tidy ? TIDY : undefined);
     },
   }),

@@ -45,7 +45,7 @@ describe("normalize", () => {
   });
 
   it("decides on the bytes of documents read without decoding, with the same results as on decoded ones", async () => {
-    const texts = ["plain.\nline two", "\nleading newline", "trailing space ", "e\u0301 to compose", "\u212B angstrom", "한국어 문장", "\u1100\u1161 jamo", "ｆｕｌｌ width", "a\u00a0b", "\u3000ideographic space", "x\n\n\n\ny", ""];
+    const texts = ["plain.\nline two", "\nleading newline", "trailing space ", "e\u0301 to compose", "\u212B angstrom", "한국어 문장", "\u1100\u1161 jamo", "ｆｕｌｌ width", "a\u00a0b", "\u3000ideographic space", "x\n\n\n\ny", "", "tab\there", "two  spaces", "crlf \r\nline\rlone", " \t lead and trail \t", "a \n b"];
     const bytes = Buffer.from(texts.map((text, i) => `${JSON.stringify({ id: `d${i}`, text })}\n`).join(""));
     const read = async (deferText: boolean): Promise<Doc[]> => {
       const docs: Doc[] = [];
@@ -55,7 +55,7 @@ describe("normalize", () => {
     };
     const deferred = await read(true);
     expect(deferred.every((d) => d instanceof LineDoc)).toBe(true);
-    for (const options of [{}, { unicode: "NFKC" }, { unicode: null, trim: false }, { maxNewlines: 2 }]) {
+    for (const options of [{}, { unicode: "NFKC" }, { unicode: null, trim: false }, { maxNewlines: 2 }, { collapseSpaces: false }, { newlines: false }]) {
       const a = await runStage(normalize, options, deferred);
       const b = await runStage(normalize, options, await read(false));
       const plain = (d: Doc): unknown => ({ id: d.id, text: d.text, meta: d.meta });

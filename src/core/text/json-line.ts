@@ -5,13 +5,15 @@
  * back as they are. Turning a line into JavaScript strings costs more than everything else such a
  * pipeline does (UTF-8 to UTF-16 of the whole line, then `JSON.parse`); this module instead checks
  * the line's JSON grammar and finds its id and text on the bytes, as simdjson's "on demand" API
- * does. Whatever is not certain (an escape other than `\n \" \\ \/`, a control character, a
- * duplicate `id` or `text` key, a number id, deep nesting) is left to `JSON.parse`.
+ * does. Whatever is not certain (an escape other than `\n \" \\ \/ \t \r`, a control character,
+ * a duplicate `id` or `text` key, a number id, deep nesting) is left to `JSON.parse`. A text whose
+ * only untidiness is spaces, tabs and carriage returns is tidied on the bytes too
+ * ({@link tidyPlainLine}).
  *
  * A line accepted here is one `JSON.parse` accepts, and the id, text and facts below are exactly
  * what decoding it would give (tests compare both on random and real lines).
  */
-import { jsonLineMayNeedWork, stringCounts } from "./json-scan.js";
+import { type StringCounts, scanLine, stringCounts, stringCountsJs } from "./json-scan.js";
 
 /** What is known of an accepted line. Ranges are byte offsets of a string's contents (inside its quotes). */
 export interface PlainLine {
@@ -25,6 +27,13 @@ export interface PlainLine {
   readonly ascii: boolean;
   /** Whether the text holds code points from U+0300 on (the only ones Unicode normalization can change). */
   readonly beyondU0300: boolean;
+  /** Whether all code points from U+0300 on are in blocks NFC leaves alone (so NFC changes nothing). */
+  readonly nfcByBlock: boolean;
+  /**
+   * Whether the text is known to have nothing for `normalize`'s whitespace and control-character
+   * steps; when false, all it may have is runs of spaces, tabs, spaces before newlines and CRs.
+   */
+  readonly tidy: boolean;
 }
 
 const QUOTE = 0x22;
@@ -55,15 +64,148 @@ const TEXT = 2;
  */
 export function readPlainLine(line: Buffer): PlainLine | undefined {
   // the pre-scan also guarantees what the grammar check relies on: no byte below 0x20 (so the only
-  // whitespace is the space), and no escapes but \n \" \\ \/ (all valid, all two bytes)
-  if (jsonLineMayNeedWork(line)) return undefined;
+  // whitespace is the space), and no escapes but \n \" \\ \/ (all valid, all two bytes); a line
+  // it flags is read here only if its flags are spaces, tabs and CRs (\t and \r: two bytes too)
+  const scan = scanLine(line);
+  if (!scan.onlyWhitespace) return undefined;
   const shape = structure(line);
   if (shape === undefined) return undefined;
   const { idStart, idEnd, textStart, textEnd } = shape;
-  const counts = stringCounts(line, textStart, textEnd);
+  // the counts of the text: the line's, less those of the few bytes around the text
+  const outside = line.length - (textEnd - textStart);
+  const counts = outside <= 512 ? less(scan.counts, stringCountsJs(line, 0, textStart), stringCountsJs(line, textEnd, line.length)) : stringCounts(line, textStart, textEnd);
   const escapes = counts.adjacentBackslashes ? countEscapes(line, textStart, textEnd) : counts.backslashes;
   const bytes = textEnd - textStart;
-  return { idStart, idEnd, textStart, textEnd, chars: bytes - counts.cont + counts.four - escapes, ascii: counts.cont === 0, beyondU0300: counts.high > 0 };
+  return {
+    idStart,
+    idEnd,
+    textStart,
+    textEnd,
+    chars: bytes - counts.cont + counts.four - escapes,
+    ascii: counts.cont === 0,
+    beyondU0300: counts.high > 0,
+    nfcByBlock: counts.high === counts.inert,
+    tidy: !scan.mayNeedWork,
+  };
+}
+
+/** Counts of the whole less two parts (a backslash pair anywhere in the whole stays a "maybe"). */
+function less(whole: StringCounts, a: StringCounts, b: StringCounts): StringCounts {
+  return {
+    cont: whole.cont - a.cont - b.cont,
+    four: whole.four - a.four - b.four,
+    backslashes: whole.backslashes - a.backslashes - b.backslashes,
+    adjacentBackslashes: whole.adjacentBackslashes,
+    high: whole.high - a.high - b.high,
+    inert: whole.inert - a.inert - b.inert,
+  };
+}
+
+/** Where runs of whitespace that need tidying may start. */
+const WORK = [Buffer.from("  "), Buffer.from(" \\n"), Buffer.from("\\t"), Buffer.from("\\r")];
+
+/**
+ * `normalize`'s newline and space steps on the bytes of an accepted line's text: `\r\n` and a lone
+ * `\r` become `\n`; runs of spaces and tabs become one space; no space is left before a newline.
+ * Returns the line with the new text, and its shape. The text between places that need work is
+ * copied as it is; those places are found with `indexOf` (each pattern searched for once).
+ */
+export function tidyPlainLine(line: Buffer, shape: PlainLine): { line: Buffer; shape: PlainLine } {
+  const { textStart: s, textEnd: e } = shape;
+  const next = WORK.map(() => -1); // next occurrence of each pattern at or after the reading position; -1: not searched yet
+  const candidate = (from: number): number => {
+    let best = e;
+    for (let k = 0; k < WORK.length; k++) {
+      let q = next[k] as number;
+      if (q < from) {
+        q = line.indexOf(WORK[k] as Buffer, from);
+        // `\t` and `\r` found where the backslash is the second half of `\\` are not escapes
+        while (k >= 2 && q !== -1 && q < e && oddBackslashesBefore(line, q)) q = line.indexOf(WORK[k] as Buffer, q + 1);
+        q = q === -1 || q > e ? e : q;
+        next[k] = q;
+      }
+      if (q < best) best = q;
+    }
+    return best;
+  };
+  let out: Buffer | undefined;
+  let o = 0;
+  let removed = 0; // characters
+  let changed = false; // a tab or CR met, or a character removed
+  let i = s; // everything before i is written
+  for (;;) {
+    const q = candidate(i);
+    if (q >= e) break;
+    // the run starts at the first of the spaces before q (spaces are never part of an escape)
+    let r = q;
+    while (r > i && line[r - 1] === SPACE) r--;
+    if (out === undefined) {
+      out = Buffer.allocUnsafe(line.length); // never longer
+      line.copy(out, 0, 0, r);
+      o = r;
+    } else {
+      line.copy(out, o, i, r);
+      o += r - i;
+    }
+    // read whitespace (spaces, \t, \r, newlines) up to the next other character
+    let run = 0; // spaces and tabs not written yet
+    let p = r;
+    for (;;) {
+      const c = line[p] as number;
+      if (p < e && c === SPACE) {
+        run++;
+        p++;
+        continue;
+      }
+      if (p < e && c === BACKSLASH) {
+        const x = line[p + 1] as number;
+        if (x === 0x74) {
+          run++;
+          changed = true;
+          p += 2;
+          continue;
+        }
+        if (x === 0x72 && line[p + 2] === BACKSLASH && line[p + 3] === 0x6e) {
+          // \r\n: the \r goes, the newline is read next
+          removed++;
+          changed = true;
+          p += 2;
+          continue;
+        }
+        if (x === 0x6e || x === 0x72) {
+          // a newline (a lone \r is one): spaces before it go
+          if (x === 0x72) changed = true;
+          removed += run;
+          run = 0;
+          out[o++] = BACKSLASH;
+          out[o++] = 0x6e;
+          p += 2;
+          continue;
+        }
+      }
+      if (run > 0) {
+        out[o++] = SPACE;
+        removed += run - 1;
+      }
+      break;
+    }
+    i = p;
+  }
+  if (out === undefined || (!changed && removed === 0)) return { line, shape: { ...shape, tidy: true } };
+  line.copy(out, o, i);
+  o += line.length - i;
+  const delta = o - line.length;
+  const shift = (at: number): number => (at > e ? at + delta : at);
+  return {
+    line: out.subarray(0, o),
+    shape: { ...shape, idStart: shift(shape.idStart), idEnd: shift(shape.idEnd), textEnd: e + delta, chars: shape.chars - removed, tidy: true },
+  };
+}
+
+function oddBackslashesBefore(b: Uint8Array, q: number): boolean {
+  let k = 0;
+  while (b[q - 1 - k] === BACKSLASH) k++;
+  return (k & 1) === 1;
 }
 
 /** Escape sequences in a string's contents, where every escape is two bytes. */
@@ -254,7 +396,7 @@ export function plainTextTrimmed(line: Buffer, shape: PlainLine): boolean {
   if (s === e) return true;
   // first character: an escape (only \n is whitespace), ASCII, or a multi-byte code point
   const first = line[s] as number;
-  if (first === SPACE || (first === BACKSLASH && line[s + 1] === 0x6e)) return false;
+  if (first === SPACE || (first === BACKSLASH && isSpaceEscape(line[s + 1] as number))) return false;
   if (first >= 0x80 && WHITESPACE.test(line.toString("utf8", s, s + utf8Length(first)))) return false;
   // last character: the end of an escape when an odd run of backslashes stands before it
   const last = line[e - 1] as number;
@@ -262,11 +404,16 @@ export function plainTextTrimmed(line: Buffer, shape: PlainLine): boolean {
     if (last === SPACE) return false;
     let k = 0;
     while (e - 2 - k >= s && line[e - 2 - k] === BACKSLASH) k++;
-    return !((k & 1) === 1 && last === 0x6e);
+    return !((k & 1) === 1 && isSpaceEscape(last));
   }
   let lead = e - 1;
   while (lead > s && ((line[lead] as number) & 0xc0) === 0x80) lead--;
   return !WHITESPACE.test(line.toString("utf8", lead, e));
+}
+
+/** `\n`, `\t`, `\r`: the escapes of whitespace that an accepted line may hold. */
+function isSpaceEscape(x: number): boolean {
+  return x === 0x6e || x === 0x74 || x === 0x72;
 }
 
 function utf8Length(lead: number): number {
@@ -298,7 +445,7 @@ function inertBlock(block: number): Uint8Array {
 
 /** Whether NFC leaves the text of an accepted line unchanged; decided without decoding it where it can be. */
 export function plainTextIsNfc(line: Buffer, shape: PlainLine): boolean {
-  if (!shape.beyondU0300) return true;
+  if (shape.nfcByBlock) return true;
   const { textStart: s, textEnd: e } = shape;
   for (let i = s; i < e; i++) {
     const b = line[i] as number;

@@ -14,12 +14,17 @@
  */
 import { I32, V128, functionsModule, instantiate, type WasmMemory, uleb } from "../wasm.js";
 
-// A SIMD loop over 16 bytes at a time, with loads at +1 and +2 for the pairs and triples; any
-// flagged byte answers "maybe". Padding after the line is 'a', which flags nothing.
-// locals: 0 p (param), 1 end (param), 2 v, 3 v1, 4 v2, then one v128 per byte constant
-const [P, END, V, V1, V2] = [0, 1, 2, 3, 4];
-const BYTES = [0x20, 0x7f, 0xc2, 0xef, 0x5c, 0x6e, 0x22, 0x2f, 0xa0, 0xbb, 0xbf];
-const C = (byte: number): number => 5 + BYTES.indexOf(byte);
+// SIMD loops over 16 bytes at a time, with loads at +1 and +2 for the pairs and triples. Padding
+// after the line is 'a', which flags nothing. Both functions share one layout of locals:
+// 0 p (param), 1 end (param), 2 v, 3 v1, 4 v2, 5 soft, 6 hard (v128); 7 cont, 8 four, 9 bs,
+// 10 pairs, 11 high, 12 inert (i32); then one v128 per byte constant.
+const [P, END, V, V1, V2, SOFT, HARD] = [0, 1, 2, 3, 4, 5, 6];
+const [CONT, FOUR, BS, PAIRS, HIGH, INERT] = [7, 8, 9, 10, 11, 12];
+const BYTES = [
+  0x20, 0x7f, 0xc2, 0xef, 0x5c, 0x6e, 0x22, 0x2f, 0xa0, 0xbb, 0xbf, 0xc0, 0x80, 0xf0, 0xcc, 0x74, 0x72,
+  0xd0, 0xd1, 0xe4, 0xe9, 0xeb, 0xec, 0xea, 0xb0, 0xed, 0x9e, 0xe3, 0xaa, 0xaf, 0x82, 0x99, 0x9a,
+];
+const C = (byte: number): number => 13 + BYTES.indexOf(byte);
 const get = (i: number): number[] => [0x20, i];
 const set = (i: number): number[] => [0x21, i];
 const simd = (op: number): number[] => [0xfd, ...uleb(op)];
@@ -29,79 +34,115 @@ const AND = simd(0x4e);
 const OR = simd(0x50);
 const ANDNOT = simd(0x4f);
 const ANY = simd(0x53);
+const BITMASK = simd(0x64);
+const cmp = (op: number) => (local: number, byte: number): number[] => [...get(local), ...get(C(byte)), ...simd(op)];
+const ltU = cmp(0x26);
+const leU = cmp(0x2a);
+const geU = cmp(0x2c);
+const LOCALS = [3, 5, V128, 6, I32, BYTES.length, V128];
 
-function body(): number[] {
-  const constants = BYTES.flatMap((b) => [...simd(0x0c), ...new Array<number>(16).fill(b), ...set(C(b))]);
-  const code = [
-    ...constants,
+/**
+ * Leaves on the stack a vector flagging the bytes where work that cannot be done on the bytes may
+ * start: raw bytes below 0x20, DEL, C2 80–9F (C1 controls, NEL), EF BB BF (BOM), a backslash not
+ * followed by n, ", \, /, t or r (\u…, \b, \f). An escaped backslash's second byte looks like an
+ * escape start, which can only turn a "no" into a "maybe".
+ */
+function hardFlags(): number[] {
+  return [
+    ...ltU(V, 0x20),
+    ...eq(V, 0x7f), ...OR,
+    ...eq(V, 0xc2), ...ltU(V1, 0xa0), ...AND, ...OR,
+    ...eq(V, 0xef), ...eq(V1, 0xbb), ...AND, ...eq(V2, 0xbf), ...AND, ...OR,
+    ...eq(V, 0x5c),
+    ...eq(V1, 0x6e), ...eq(V1, 0x22), ...OR, ...eq(V1, 0x5c), ...OR, ...eq(V1, 0x2f), ...OR, ...eq(V1, 0x74), ...OR, ...eq(V1, 0x72), ...OR,
+    ...ANDNOT, ...OR,
+  ];
+}
+
+/** The same for whitespace work: two spaces, a space before an escaped newline, `\t`, `\r`. */
+function softFlags(): number[] {
+  return [
+    ...eq(V, 0x20), ...eq(V1, 0x20), ...eq(V1, 0x5c), ...eq(V2, 0x6e), ...AND, ...OR, ...AND,
+    ...eq(V, 0x5c), ...eq(V1, 0x74), ...eq(V1, 0x72), ...OR, ...AND, ...OR,
+  ];
+}
+
+/**
+ * Leaves on the stack a vector flagging lead bytes of code points NFC leaves alone in any context,
+ * in the blocks most text from U+0300 on is in: Cyrillic U+0400–047F (D0, D1), CJK symbols, kana,
+ * Hangul compatibility jamo and CJK extension A U+3000–3FFF (E3) but for the combining U+302A–302F
+ * (E3 80 AA–AF) and U+3099–309A (E3 82 99–9A), CJK U+4000–9FFF (E4–E9), Hangul syllables
+ * U+AC00–D77F (EA B0–BF, EB, EC, ED 80–9D). Tests check every code point of these ranges.
+ */
+function inertLeads(): number[] {
+  return [
+    ...geU(V, 0xd0), ...leU(V, 0xd1), ...AND,
+    ...geU(V, 0xe4), ...leU(V, 0xe9), ...AND, ...OR,
+    ...geU(V, 0xeb), ...leU(V, 0xec), ...AND, ...OR,
+    ...eq(V, 0xea), ...geU(V1, 0xb0), ...AND, ...OR,
+    ...eq(V, 0xed), ...ltU(V1, 0x9e), ...AND, ...OR,
+    ...eq(V, 0xe3),
+    ...eq(V1, 0x80), ...geU(V2, 0xaa), ...AND, ...leU(V2, 0xaf), ...AND,
+    ...eq(V1, 0x82), ...eq(V2, 0x99), ...eq(V2, 0x9a), ...OR, ...AND, ...OR,
+    ...ANDNOT, ...OR,
+  ];
+}
+
+function loop(inner: number[]): number[] {
+  return [
+    ...BYTES.flatMap((b) => [...simd(0x0c), ...new Array<number>(16).fill(b), ...set(C(b))]),
     0x02, 0x40, // block $out
     0x03, 0x40, // loop $L
     ...get(P), ...get(END), 0x4f, 0x0d, 1, // p >= end: br $out
     ...vload(0), ...set(V),
     ...vload(1), ...set(V1),
     ...vload(2), ...set(V2),
-    // raw bytes below 0x20 (unsigned), DEL, C2 80–9F (C1 controls, NEL), EF BB BF (BOM)
-    ...get(V), ...get(C(0x20)), ...simd(0x26), // i8x16.lt_u
-    ...eq(V, 0x7f), ...OR,
-    ...eq(V, 0xc2), ...get(V1), ...get(C(0xa0)), ...simd(0x26), ...AND, ...OR,
-    ...eq(V, 0xef), ...eq(V1, 0xbb), ...AND, ...eq(V2, 0xbf), ...AND, ...OR,
-    // two spaces; a space before an escaped newline
-    ...eq(V, 0x20), ...eq(V1, 0x20), ...eq(V1, 0x5c), ...eq(V2, 0x6e), ...AND, ...OR, ...AND, ...OR,
-    // a backslash not followed by n, ", \ or / (\t, \r, \u…: "maybe"). An escaped backslash's
-    // second byte looks like an escape start, which can only turn a "no" into a "maybe".
-    ...eq(V, 0x5c),
-    ...eq(V1, 0x6e), ...eq(V1, 0x22), ...OR, ...eq(V1, 0x5c), ...OR, ...eq(V1, 0x2f), ...OR,
-    ...ANDNOT, ...OR,
-    ...ANY, 0x04, 0x40, ...[0x41, 1], 0x0f, 0x0b, // if any: return 1
+    ...inner,
     ...get(P), 0x41, 16, 0x6a, ...set(P),
     0x0c, 0, // br $L
     0x0b, 0x0b, // end loop, end block
-    0x41, 0,
-    0x0b, // end function
   ];
-  return [1, 3 + BYTES.length, V128, ...code];
 }
 
-// The second kernel counts, over a byte range, what the UTF-16 length of a JSON string's text needs:
-// continuation bytes (10xxxxxx), 4-byte sequence leads (F0–F4: a surrogate pair each), backslashes,
-// whether two backslashes stand together (then escapes are counted exactly in JavaScript), and
-// lead bytes of code points from U+0300 on (CC and above: the only ones NFC can touch).
-// locals: 0 p (param), 1 end (param), 2 v, 3 v1, 4 cont, 5 four, 6 bs, 7 pairs, 8 high, then the constants
-const COUNT_BYTES = [0xc0, 0x80, 0xf0, 0x5c, 0xcc];
-const K = (byte: number): number => 9 + COUNT_BYTES.indexOf(byte);
-const [CONT, FOUR, BS, PAIRS, HIGH] = [4, 5, 6, 7, 8];
-const BITMASK = simd(0x64);
-const POPCNT = 0x69;
-const ADD = 0x6a;
-const GE_U = simd(0x2c);
+/** f(start, end): 1 at the first byte where whitespace or control-character work may start ("maybe"), else 0. */
+function scanBody(): number[] {
+  const inner = [...hardFlags(), ...softFlags(), ...OR, ...ANY, 0x04, 0x40, ...[0x41, 1], 0x0f, 0x0b]; // if any: return 1
+  return [...LOCALS, ...loop(inner), 0x41, 0, 0x0b];
+}
 
-function countsBody(): number[] {
-  const constants = COUNT_BYTES.flatMap((b) => [...simd(0x0c), ...new Array<number>(16).fill(b), ...set(K(b))]);
-  const count = (local: number, test: number[]): number[] => [...get(local), ...test, ...BITMASK, POPCNT, ADD, ...set(local)];
-  const store = (local: number, offset: number): number[] => [0x41, 0, ...get(local), 0x36, 2, ...uleb(offset)]; // i32.store align=4
-  const code = [
-    ...constants,
-    0x02, 0x40, // block $out
-    0x03, 0x40, // loop $L
-    ...get(P), ...get(END), 0x4f, 0x0d, 1, // p >= end: br $out
-    ...vload(0), ...set(V),
-    ...vload(1), ...set(V1),
-    ...count(CONT, [...get(V), ...get(K(0xc0)), ...AND, ...get(K(0x80)), ...simd(0x23)]),
-    ...count(FOUR, [...get(V), ...get(K(0xf0)), ...GE_U]),
-    ...count(BS, [...get(V), ...get(K(0x5c)), ...simd(0x23)]),
-    ...count(HIGH, [...get(V), ...get(K(0xcc)), ...GE_U]),
-    ...get(PAIRS), ...get(V), ...get(K(0x5c)), ...simd(0x23), ...get(V1), ...get(K(0x5c)), ...simd(0x23), ...AND, ...BITMASK, 0x72, ...set(PAIRS), // i32.or
-    ...get(P), 0x41, 16, 0x6a, ...set(P),
-    0x0c, 0, // br $L
-    0x0b, 0x0b, // end loop, end block
-    ...store(CONT, 0), ...store(FOUR, 4), ...store(BS, 8), ...store(PAIRS, 12), ...store(HIGH, 16),
-    0x0b, // end function
+/**
+ * g(start, end): the flags over the whole range (bit 0: any work may start, as f; bit 1: work that
+ * cannot be done on the bytes may start) and, written at address 0, what the UTF-16 length of a
+ * JSON string's text and its NFC need: continuation bytes (10xxxxxx), 4-byte sequence leads
+ * (F0–F4: a surrogate pair each), backslashes, whether two backslashes stand together (escapes are
+ * then counted exactly in JavaScript), lead bytes of code points from U+0300 on (CC and above: the
+ * only ones NFC can touch), and how many of those are known inert.
+ */
+function scanCountBody(): number[] {
+  const count = (local: number, test: number[]): number[] => [...get(local), ...test, ...BITMASK, 0x69, 0x6a, ...set(local)]; // popcnt, add
+  const store = (local: number, offset: number): number[] => [0x41, 0, ...get(local), 0x36, 2, ...uleb(offset)]; // i32.store
+  const inner = [
+    ...get(HARD), ...hardFlags(), ...OR, ...set(HARD),
+    ...get(SOFT), ...softFlags(), ...OR, ...set(SOFT),
+    ...count(CONT, [...get(V), ...get(C(0xc0)), ...AND, ...get(C(0x80)), ...simd(0x23)]),
+    ...count(FOUR, geU(V, 0xf0)),
+    ...count(BS, eq(V, 0x5c)),
+    ...count(HIGH, geU(V, 0xcc)),
+    ...count(INERT, inertLeads()),
+    ...get(PAIRS), ...eq(V, 0x5c), ...eq(V1, 0x5c), ...AND, ...BITMASK, 0x72, ...set(PAIRS), // i32.or
   ];
-  return [3, 2, V128, 5, I32, COUNT_BYTES.length, V128, ...code];
+  return [
+    ...LOCALS,
+    ...loop(inner),
+    ...store(CONT, 0), ...store(FOUR, 4), ...store(BS, 8), ...store(PAIRS, 12), ...store(HIGH, 16), ...store(INERT, 20),
+    // (any(soft | hard)) | (any(hard) << 1)
+    ...get(SOFT), ...get(HARD), ...OR, ...ANY, ...get(HARD), ...ANY, 0x41, 1, 0x74, 0x72,
+    0x0b,
+  ];
 }
 
 type ScanFn = (start: number, end: number) => number;
-type CountFn = (start: number, end: number) => void;
+type CountFn = (start: number, end: number) => number;
 
 interface Kernel {
   readonly scan: ScanFn;
@@ -121,8 +162,8 @@ function load(): Kernel | null {
       : instantiate(
           functionsModule(
             [
-              { name: "f", params: [I32, I32], results: [I32], body: body() },
-              { name: "g", params: [I32, I32], results: [], body: countsBody() },
+              { name: "f", params: [I32, I32], results: [I32], body: scanBody() },
+              { name: "g", params: [I32, I32], results: [I32], body: scanCountBody() },
             ],
             16,
           ),
@@ -164,47 +205,109 @@ export interface StringCounts {
   readonly adjacentBackslashes: boolean;
   /** Lead bytes of code points from U+0300 on. */
   readonly high: number;
+  /** Those of them in blocks whose code points NFC leaves alone in any context (see `inertLeads`). */
+  readonly inert: number;
+}
+
+/** The pre-scan of a whole line together with its counts. */
+export interface LineScan {
+  /** As {@link jsonLineMayNeedWork}. */
+  readonly mayNeedWork: boolean;
+  /**
+   * Whether all the work that may be needed is whitespace (spaces, `\t`, `\r`): no control
+   * characters, and no escapes but `\n \" \\ \/ \t \r`.
+   */
+  readonly onlyWhitespace: boolean;
+  /** Counts over the whole line. */
+  readonly counts: StringCounts;
+}
+
+/** {@link jsonLineMayNeedWork} and {@link stringCounts} of the whole line in one pass. */
+export function scanLine(line: Uint8Array): LineScan {
+  const wasm = load();
+  if (wasm === null) {
+    const mayNeedWork = jsonLineMayNeedWorkJs(line);
+    return { mayNeedWork, onlyWhitespace: !mayNeedWork || onlyWhitespaceWorkJs(line), counts: stringCountsJs(line, 0, line.length) };
+  }
+  copyIn(wasm, line);
+  const result = wasm.count(DATA, DATA + line.length);
+  return { mayNeedWork: (result & 1) !== 0, onlyWhitespace: (result & 2) === 0, counts: readCounts(wasm) };
+}
+
+function readCounts(wasm: Kernel): { -readonly [K in keyof StringCounts]: StringCounts[K] } {
+  const out = new Int32Array(wasm.memory.buffer, 0, 6);
+  return { cont: out[0] as number, four: out[1] as number, backslashes: out[2] as number, adjacentBackslashes: out[3] !== 0, high: out[4] as number, inert: out[5] as number };
+}
+
+/** The exact check behind {@link LineScan.onlyWhitespace}, escapes read in order. */
+export function onlyWhitespaceWorkJs(b: Uint8Array): boolean {
+  const n = b.length;
+  for (let p = 0; p < n; p++) {
+    const c = b[p] as number;
+    if (c === 0x5c) {
+      const e = b[p + 1];
+      if (e !== 0x6e && e !== 0x22 && e !== 0x5c && e !== 0x2f && e !== 0x74 && e !== 0x72) return false;
+      p++;
+    } else if (c < 0x20 || c === 0x7f || (c === 0xc2 && (b[p + 1] as number) < 0xa0) || (c === 0xef && b[p + 1] === 0xbb && b[p + 2] === 0xbf)) return false;
+  }
+  return true;
 }
 
 /**
  * Counts over `line[start, end)`, in WebAssembly SIMD when the line was the last one given to
- * {@link jsonLineMayNeedWork} (its bytes are still in the kernel's memory), else in JavaScript.
+ * {@link jsonLineMayNeedWork} or {@link scanLine} (its bytes are still in the kernel's memory),
+ * else in JavaScript.
  */
 export function stringCounts(line: Uint8Array, start: number, end: number): StringCounts {
   const wasm = load();
   if (wasm === null || wasm.line !== line) return stringCountsJs(line, start, end);
   wasm.count(DATA + start, DATA + end);
-  const out = new Int32Array(wasm.memory.buffer, 0, 5);
-  let [cont, four, backslashes, pairs, high] = [out[0] as number, out[1] as number, out[2] as number, out[3] as number, out[4] as number];
-  // the loop reads whole 16-byte blocks: take back what it counted past `end`
+  const counts = readCounts(wasm);
+  // the loop reads whole 16-byte blocks: take back what it counted past `end` (a backslash pair
+  // seen there only makes the caller count escapes one by one)
   const blocksEnd = start + Math.ceil((end - start) / 16) * 16;
   const mem = new Uint8Array(wasm.memory.buffer, DATA, line.length + PAD);
   for (let i = end; i < blocksEnd; i++) {
     const b = mem[i] as number;
-    if ((b & 0xc0) === 0x80) cont--;
-    if (b >= 0xf0) four--;
-    if (b === 0x5c) backslashes--;
-    if (b >= 0xcc) high--;
+    if ((b & 0xc0) === 0x80) counts.cont--;
+    if (b >= 0xf0) counts.four--;
+    if (b === 0x5c) counts.backslashes--;
+    if (b >= 0xcc) counts.high--;
+    if (isInertLead(b, mem[i + 1] as number, mem[i + 2] as number)) counts.inert--;
   }
-  // a pair seen past `end` only makes the caller count escapes exactly
-  return { cont, four, backslashes, adjacentBackslashes: pairs !== 0, high };
+  return counts;
 }
 
 /** The same counts in JavaScript (no WebAssembly, and the reference the tests compare with). */
 export function stringCountsJs(line: Uint8Array, start: number, end: number): StringCounts {
-  let [cont, four, backslashes, high] = [0, 0, 0, 0];
+  let [cont, four, backslashes, high, inert] = [0, 0, 0, 0, 0];
   let adjacentBackslashes = false;
   for (let i = start; i < end; i++) {
     const b = line[i] as number;
+    if (b < 0x80) {
+      if (b === 0x5c) {
+        backslashes++;
+        if (line[i + 1] === 0x5c) adjacentBackslashes = true;
+      }
+      continue;
+    }
     if ((b & 0xc0) === 0x80) cont++;
     if (b >= 0xf0) four++;
-    if (b >= 0xcc) high++;
-    if (b === 0x5c) {
-      backslashes++;
-      if (line[i + 1] === 0x5c) adjacentBackslashes = true;
+    if (b >= 0xcc) {
+      high++;
+      if (isInertLead(b, line[i + 1] ?? 0, line[i + 2] ?? 0)) inert++;
     }
   }
-  return { cont, four, backslashes, adjacentBackslashes, high };
+  return { cont, four, backslashes, adjacentBackslashes, high, inert };
+}
+
+/** The lead-byte rule of `inertLeads`, for one position. */
+export function isInertLead(b: number, b1: number, b2: number): boolean {
+  if (b === 0xd0 || b === 0xd1 || (b >= 0xe4 && b <= 0xe9) || b === 0xeb || b === 0xec) return true;
+  if (b === 0xea) return b1 >= 0xb0;
+  if (b === 0xed) return b1 < 0x9e;
+  if (b === 0xe3) return !((b1 === 0x80 && b2 >= 0xaa && b2 <= 0xaf) || (b1 === 0x82 && (b2 === 0x99 || b2 === 0x9a)));
+  return false;
 }
 
 const lower = (b: number | undefined): number => (b ?? 0) | 0x20;
