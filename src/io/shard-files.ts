@@ -63,13 +63,16 @@ export class FileSink {
   #pending = 0;
   #bytes = 0;
   readonly #backend: Backend;
+  #closed: Promise<void> | undefined;
 
+  /** `zstdWorkers`: see {@link ThreadedZstdFile} (0: single-threaded). */
   constructor(
     readonly path: string,
     compression: Compression,
     level: number | undefined,
+    zstdWorkers = 0,
   ) {
-    this.#backend = compression === "zstd" ? new ThreadedZstdFile(path, level ?? defaultLevel.zstd) : streamBackend(path, compression, level);
+    this.#backend = compression === "zstd" ? new ThreadedZstdFile(path, level ?? defaultLevel.zstd, zstdWorkers) : streamBackend(path, compression, level);
   }
 
   /** Data accepted so far: bytes written plus pending bytes and UTF-16 units (deterministic, approximate for text). */
@@ -119,13 +122,17 @@ export class FileSink {
     }
   }
 
-  async close(): Promise<void> {
-    await this.flush();
-    try {
-      await this.#backend.close();
-    } catch (cause) {
-      throw this.#failure(cause);
-    }
+  /** Writes what is pending and finishes the file; a second call waits for the first. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      await this.flush();
+      try {
+        await this.#backend.close();
+      } catch (cause) {
+        throw this.#failure(cause);
+      }
+    })();
+    return this.#closed;
   }
 
   /** Releases the file without finishing it (the task failed). */
@@ -154,14 +161,14 @@ export class ShardTxn {
   constructor(readonly runDir: string) {}
 
   /** Opens `relativePath` (inside the run folder) for writing. */
-  async open(relativePath: string, compression: Compression, level?: number): Promise<FileSink> {
+  async open(relativePath: string, compression: Compression, level?: number, zstdWorkers = 0): Promise<FileSink> {
     const final = join(this.runDir, relativePath);
     const dir = dirname(final);
     if (!this.#dirs.has(dir)) {
       await mkdir(dir, { recursive: true });
       this.#dirs.add(dir);
     }
-    const sink = new FileSink(`${final}.tmp`, compression, level);
+    const sink = new FileSink(`${final}.tmp`, compression, level, zstdWorkers);
     this.#files.push({ sink, final });
     return sink;
   }
@@ -198,6 +205,7 @@ export class RolloverWriter {
     private readonly compression: Compression,
     private readonly level: number | undefined,
     private readonly maxBytes: number,
+    private readonly zstdWorkers = 0,
   ) {}
 
   get docs(): number {
@@ -208,11 +216,12 @@ export class RolloverWriter {
   async write(line: string | Uint8Array): Promise<void> {
     const size = typeof line === "string" ? line.length : line.length + 1;
     if (this.#current === undefined || (this.#current.size > 0 && this.#current.size + size > this.maxBytes)) {
-      if (this.#current) await this.#current.flush();
+      // a full file is finished now (renamed with the others when the task commits)
+      if (this.#current) await this.#current.close();
       const rel = join(this.dir, `${this.stem}-${String(this.#part).padStart(4, "0")}${this.ext}`);
       this.#part++;
       this.files.push(rel);
-      this.#current = await this.txn.open(rel, this.compression, this.level);
+      this.#current = await this.txn.open(rel, this.compression, this.level, this.zstdWorkers);
     }
     this.#docs++;
     if (typeof line === "string") await this.#current.write(line);

@@ -10,7 +10,7 @@ import { CompressStream } from "zstd-napi";
 import { threadModuleUrl } from "./module-url.js";
 
 type Request =
-  | { readonly op: "open"; readonly id: number; readonly path: string; readonly level: number }
+  | { readonly op: "open"; readonly id: number; readonly path: string; readonly level: number; readonly workers: number }
   | { readonly op: "write"; readonly id: number; readonly seq: number; readonly data: Uint8Array }
   | { readonly op: "close"; readonly id: number; readonly seq: number };
 
@@ -21,7 +21,9 @@ function serve(port: NonNullable<typeof parentPort>): void {
   const files = new Map<number, { zip: CompressStream; done: Promise<unknown>; failed?: string }>();
   port.on("message", (req: Request) => {
     if (req.op === "open") {
-      const zip = new CompressStream({ compressionLevel: req.level, checksumFlag: true });
+      // multithreaded jobs without overlap: each job starts with an empty window (8% less CPU
+      // than zstd's default overlap, 0.15% larger output on the bench's text)
+      const zip = new CompressStream({ compressionLevel: req.level, checksumFlag: true, ...(req.workers > 0 ? { nbWorkers: req.workers, overlapLog: 1 } : {}) });
       const out = createWriteStream(req.path);
       const entry: { zip: CompressStream; done: Promise<unknown>; failed?: string } = { zip, done: once(out, "close") };
       const fail = (e: Error): void => {
@@ -81,17 +83,22 @@ function helper(): NonNullable<typeof thread> {
   return thread;
 }
 
-/** A zstd file written by the helper thread. At most `window` bytes are in flight at once. */
+/**
+ * A zstd file written by the helper thread. At most `window` chunks are in flight at once.
+ * `workers` > 0 compresses in zstd's multithreaded mode with that many threads of zstd's own: its
+ * output is the same for any number of them (but not the same as the single-threaded mode's, 0),
+ * and each file then buffers a few jobs of 8 MiB.
+ */
 export class ThreadedZstdFile {
   readonly #id = nextId++;
   #seq = 0;
   #inFlight: Promise<void>[] = [];
   readonly #t = helper();
 
-  constructor(path: string, level: number, private readonly window = 4) {
+  constructor(path: string, level: number, workers = 0, private readonly window = 4) {
     this.#t.users++;
     this.#t.worker.ref();
-    this.#t.worker.postMessage({ op: "open", id: this.#id, path, level } satisfies Request);
+    this.#t.worker.postMessage({ op: "open", id: this.#id, path, level, workers } satisfies Request);
   }
 
   #ask(req: Request, transfer?: ArrayBuffer[]): Promise<void> {
@@ -119,14 +126,20 @@ export class ThreadedZstdFile {
     await this.close().catch(() => undefined);
   }
 
-  async close(): Promise<void> {
-    try {
-      await Promise.all(this.#inFlight);
-      this.#inFlight = [];
-      await this.#ask({ op: "close", id: this.#id, seq: ++this.#seq });
-    } finally {
-      this.#t.users--;
-      if (this.#t.users === 0) this.#t.worker.unref();
-    }
+  #closed: Promise<void> | undefined;
+
+  /** Finishes the file; a second call waits for the first. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      try {
+        await Promise.all(this.#inFlight);
+        this.#inFlight = [];
+        await this.#ask({ op: "close", id: this.#id, seq: ++this.#seq });
+      } finally {
+        this.#t.users--;
+        if (this.#t.users === 0) this.#t.worker.unref();
+      }
+    })();
+    return this.#closed;
   }
 }

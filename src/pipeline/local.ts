@@ -13,8 +13,10 @@ export async function runLocal(run: PreparedRun, options: RunOptions): Promise<R
   const { pipeline, runDir, spec, inputs, jobs, log, started } = run;
   const stderr = options.stderr ?? process.stderr;
   const progress = new Progress(options.progress ?? "off", stderr);
-  const env: TaskEnv = { pipeline, runDir, cwd: spec.cwd, inputs: spec.inputs, log, onProgress: (d) => progress.add(d) };
-  const workers = Math.max(1, options.workers ?? availableParallelism());
+  const cores = availableParallelism();
+  const workers = Math.max(1, options.workers ?? cores);
+  // a task run in this thread runs alone: it may compress with every core
+  const env: TaskEnv = { pipeline, runDir, cwd: spec.cwd, inputs: spec.inputs, log, onProgress: (d) => progress.add(d), compressionThreads: cores };
   const inThread = workers === 1 || options.registry !== undefined;
   const pool = inThread ? undefined : new WorkerPool(workers, spec, { onProgress: (d) => progress.add(d), onLog: (level, m) => log[level](m), onTaskDone: () => progress.taskDone() });
   const timings: Record<string, number> = {};

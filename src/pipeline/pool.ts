@@ -1,8 +1,9 @@
+import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { type ErrorCode, PipelineError } from "../errors.js";
 import { threadModuleUrl } from "../io/module-url.js";
 import type { RunSpec } from "./spec.js";
-import type { TaskMessage, WorkerReply } from "./worker.js";
+import type { TaskMessage, WorkerData, WorkerReply } from "./worker.js";
 
 
 export interface PoolHooks {
@@ -20,7 +21,9 @@ export class WorkerPool {
     spec: RunSpec,
     private readonly hooks: PoolHooks,
   ) {
-    for (let i = 0; i < size; i++) this.#workers.push(new Worker(threadModuleUrl("pipeline/worker.js", import.meta.url), { workerData: spec }));
+    // the cores are shared out between the workers (for zstd's threads)
+    const data: WorkerData = { spec, compressionThreads: Math.max(1, Math.floor(availableParallelism() / size)) };
+    for (let i = 0; i < size; i++) this.#workers.push(new Worker(threadModuleUrl("pipeline/worker.js", import.meta.url), { workerData: data }));
   }
 
   /** Runs the tasks of one job; rejects with the first failure after the running tasks settle. */

@@ -1,4 +1,4 @@
-import { hostname } from "node:os";
+import { availableParallelism, hostname } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "../core/stage.js";
 import { PipelineError } from "../errors.js";
@@ -68,7 +68,7 @@ export async function runRank(runDir: string, jobName: string, rank: number, opt
       const job = jobs.find((j) => j.name === jobName);
       if (!job) throw new PipelineError("E_USAGE", `The run has no job \`${jobName}\` (jobs: ${jobs.map((j) => j.name).join(", ")})`);
       let docs = 0;
-      const env: TaskEnv = { pipeline, runDir, cwd: spec.cwd, inputs: spec.inputs, log, onProgress: (d) => (docs += d.docs) };
+      const env: TaskEnv = { pipeline, runDir, cwd: spec.cwd, inputs: spec.inputs, log, onProgress: (d) => (docs += d.docs), compressionThreads: availableParallelism() };
       const done = await doneTasks(runDir, jobName);
       const count = await taskCount(env, job);
       const tasks = rankTasks(count, rank, world).filter((t) => !done.has(t));

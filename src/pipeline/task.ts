@@ -25,6 +25,12 @@ export interface TaskEnv {
   readonly log: Logger;
   /** Called now and then with the raw input bytes and documents read since the last call. */
   readonly onProgress?: (delta: Progress) => void;
+  /**
+   * Threads zstd may use for each output file not split by `partitionBy` (zstd's multithreaded
+   * mode, whose output is the same for any number of threads); default 1. The executors give
+   * each task the cores it does not share with other tasks.
+   */
+  readonly compressionThreads?: number;
 }
 
 /** Progress since the last report: raw input bytes read, documents read, documents written. */
@@ -287,7 +293,10 @@ async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard
       if (writer === undefined) {
         // files between passes are read once and deleted with the run's work: the fastest zstd level
         const level = pass.final ? out.level : out.compression === "zstd" ? 1 : out.level;
-        writer = new RolloverWriter(txn, part === undefined ? dir : join(dir, part), pad(shard), ext, out.compression, level, out.shardSize);
+        // one file at a time takes zstd's multithreaded mode (its buffers are a few jobs of 8 MiB);
+        // output split by partition keeps many files open, each single-threaded
+        const zstdWorkers = partitionBy === undefined ? Math.max(1, env.compressionThreads ?? 1) : 0;
+        writer = new RolloverWriter(txn, part === undefined ? dir : join(dir, part), pad(shard), ext, out.compression, level, out.shardSize, zstdWorkers);
         writers.set(key, writer);
       }
       return writer;

@@ -5,6 +5,13 @@ import { type Job, planJobs } from "./plan.js";
 import { type RunSpec, compileSpec } from "./spec.js";
 import { type TaskEnv, runTask } from "./task.js";
 
+/** What a worker thread is started with. */
+export interface WorkerData {
+  readonly spec: RunSpec;
+  /** See {@link TaskEnv.compressionThreads}. */
+  readonly compressionThreads: number;
+}
+
 export interface TaskMessage {
   readonly type: "task";
   readonly job: string;
@@ -19,7 +26,7 @@ export type WorkerReply =
 
 const port = parentPort;
 if (port) {
-  const spec = workerData as RunSpec;
+  const { spec, compressionThreads } = workerData as WorkerData;
   const post = (reply: WorkerReply): void => port.postMessage(reply);
   // stage modules are imported asynchronously; tasks wait for the pipeline to be rebuilt
   const ready = compileSpec(spec).then((pipeline) => {
@@ -30,6 +37,7 @@ if (port) {
       inputs: spec.inputs,
       log: { info: (message) => post({ type: "log", level: "info", message }), warn: (message) => post({ type: "log", level: "warn", message }) },
       onProgress: (delta) => post({ type: "progress", ...delta }),
+      compressionThreads,
     };
     return { env, jobs: new Map<string, Job>(planJobs(pipeline).map((job) => [job.name, job])) };
   });

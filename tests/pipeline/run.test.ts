@@ -216,17 +216,18 @@ describe("determinism and resume", () => {
 });
 
 describe("run folder", () => {
-  it("writes unchanged documents as their input bytes and changed ones in canonical form", async () => {
+  it("writes unchanged documents as their input bytes, whitespace tidied in place, and other changes in canonical form", async () => {
     const dir = await tempDir();
-    const lines = ['{"id": "same",  "text": "tidy text", "url": "u1"}', '{"text":"no id"}', '{"url":"u3","id":"changed","text":"untidy   text"}', '{"id":7,"text":"numeric id"}'];
+    const lines = ['{"id": "same",  "text": "tidy text", "url": "u1"}', '{"text":"no id"}', '{"url":"u3","id":"changed","text":"untidy   text"}', '{"id":7,"text":"numeric id"}', '{"url":"u5","id":"nfc","text":"e\u0301"}'];
     await writeFile(join(dir, "in.jsonl"), `${lines.join("\r\n")}\n`);
     await writePipeline(dir, "version: 1\ninput: { paths: in.jsonl }\noutput: { dir: out, compression: none }\nstages: [{ use: normalize }]\n");
     await runPipelineFile("pipeline.yaml", { cwd: dir, workers: 1 });
     expect((await readFile(join(dir, "out", "output", "00000-0000.jsonl"), "utf8")).split("\n")).toEqual([
       '{"id": "same",  "text": "tidy text", "url": "u1"}',
       '{"id":"in.jsonl:2","text":"no id"}',
-      '{"id":"changed","text":"untidy text","url":"u3"}',
+      '{"url":"u3","id":"changed","text":"untidy text"}',
       '{"id":"7","text":"numeric id"}',
+      '{"id":"nfc","text":"é","url":"u5"}',
       "",
     ]);
   });

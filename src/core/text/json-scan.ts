@@ -17,14 +17,14 @@ import { I32, V128, functionsModule, instantiate, type WasmMemory, uleb } from "
 // SIMD loops over 16 bytes at a time, with loads at +1 and +2 for the pairs and triples. Padding
 // after the line is 'a', which flags nothing. Both functions share one layout of locals:
 // 0 p (param), 1 end (param), 2 v, 3 v1, 4 v2, 5 soft, 6 hard (v128); 7 cont, 8 four, 9 bs,
-// 10 pairs, 11 high, 12 inert (i32); then one v128 per byte constant.
+// 10 pairs, 11 high, 12 inert, 13 scratch (i32); then one v128 per byte constant.
 const [P, END, V, V1, V2, SOFT, HARD] = [0, 1, 2, 3, 4, 5, 6];
-const [CONT, FOUR, BS, PAIRS, HIGH, INERT] = [7, 8, 9, 10, 11, 12];
+const [CONT, FOUR, BS, PAIRS, HIGH, INERT, SCRATCH] = [7, 8, 9, 10, 11, 12, 13];
 const BYTES = [
   0x20, 0x7f, 0xc2, 0xef, 0x5c, 0x6e, 0x22, 0x2f, 0xa0, 0xbb, 0xbf, 0xc0, 0x80, 0xf0, 0xcc, 0x74, 0x72,
   0xd0, 0xd1, 0xe4, 0xe9, 0xeb, 0xec, 0xea, 0xb0, 0xed, 0x9e, 0xe3, 0xaa, 0xaf, 0x82, 0x99, 0x9a,
 ];
-const C = (byte: number): number => 13 + BYTES.indexOf(byte);
+const C = (byte: number): number => 14 + BYTES.indexOf(byte);
 const get = (i: number): number[] => [0x20, i];
 const set = (i: number): number[] => [0x21, i];
 const simd = (op: number): number[] => [0xfd, ...uleb(op)];
@@ -39,24 +39,31 @@ const cmp = (op: number) => (local: number, byte: number): number[] => [...get(l
 const ltU = cmp(0x26);
 const leU = cmp(0x2a);
 const geU = cmp(0x2c);
-const LOCALS = [3, 5, V128, 6, I32, BYTES.length, V128];
+const LOCALS = [3, 5, V128, 7, I32, BYTES.length, V128];
 
 /**
  * Leaves on the stack a vector flagging the bytes where work that cannot be done on the bytes may
- * start: raw bytes below 0x20, DEL, C2 80–9F (C1 controls, NEL), EF BB BF (BOM), a backslash not
- * followed by n, ", \, /, t or r (\u…, \b, \f). An escaped backslash's second byte looks like an
- * escape start, which can only turn a "no" into a "maybe".
+ * start: raw bytes below 0x20, DEL, a backslash not followed by n, ", \, /, t or r (\u…, \b, \f).
+ * An escaped backslash's second byte looks like an escape start, which can only turn a "no" into a
+ * "maybe". The non-ASCII ones (C1 controls, BOM) are {@link hardHighFlags}.
  */
-function hardFlags(): number[] {
+function hardAsciiFlags(): number[] {
   return [
     ...ltU(V, 0x20),
     ...eq(V, 0x7f), ...OR,
-    ...eq(V, 0xc2), ...ltU(V1, 0xa0), ...AND, ...OR,
-    ...eq(V, 0xef), ...eq(V1, 0xbb), ...AND, ...eq(V2, 0xbf), ...AND, ...OR,
     ...eq(V, 0x5c),
     ...eq(V1, 0x6e), ...eq(V1, 0x22), ...OR, ...eq(V1, 0x5c), ...OR, ...eq(V1, 0x2f), ...OR, ...eq(V1, 0x74), ...OR, ...eq(V1, 0x72), ...OR,
     ...ANDNOT, ...OR,
   ];
+}
+
+/** C2 80–9F (C1 controls, NEL) and EF BB BF (BOM). */
+function hardHighFlags(): number[] {
+  return [...eq(V, 0xc2), ...ltU(V1, 0xa0), ...AND, ...eq(V, 0xef), ...eq(V1, 0xbb), ...AND, ...eq(V2, 0xbf), ...AND, ...OR];
+}
+
+function hardFlags(): number[] {
+  return [...hardAsciiFlags(), ...hardHighFlags(), ...OR];
 }
 
 /** The same for whitespace work: two spaces, a space before an escaped newline, `\t`, `\r`. */
@@ -122,14 +129,27 @@ function scanCountBody(): number[] {
   const count = (local: number, test: number[]): number[] => [...get(local), ...test, ...BITMASK, 0x69, 0x6a, ...set(local)]; // popcnt, add
   const store = (local: number, offset: number): number[] => [0x41, 0, ...get(local), 0x36, 2, ...uleb(offset)]; // i32.store
   const inner = [
-    ...get(HARD), ...hardFlags(), ...OR, ...set(HARD),
-    ...get(SOFT), ...softFlags(), ...OR, ...set(SOFT),
+    // raw bytes below 0x20, DEL; two spaces, a space before an escaped newline
+    ...get(HARD), ...ltU(V, 0x20), ...eq(V, 0x7f), ...OR, ...OR, ...set(HARD),
+    ...get(SOFT), ...eq(V, 0x20), ...eq(V1, 0x20), ...eq(V1, 0x5c), ...eq(V2, 0x6e), ...AND, ...OR, ...AND, ...OR, ...set(SOFT),
+    // escapes, only where the block has a backslash
+    ...eq(V, 0x5c), ...BITMASK, 0x22, SCRATCH, 0x04, 0x40, // local.tee scratch; if
+    ...get(BS), ...get(SCRATCH), 0x69, 0x6a, ...set(BS), // bs += popcnt(mask)
+    ...get(PAIRS), ...eq(V, 0x5c), ...eq(V1, 0x5c), ...AND, ...BITMASK, 0x72, ...set(PAIRS), // i32.or
+    ...get(HARD),
+    ...eq(V, 0x5c),
+    ...eq(V1, 0x6e), ...eq(V1, 0x22), ...OR, ...eq(V1, 0x5c), ...OR, ...eq(V1, 0x2f), ...OR, ...eq(V1, 0x74), ...OR, ...eq(V1, 0x72), ...OR,
+    ...ANDNOT, ...OR, ...set(HARD),
+    ...get(SOFT), ...eq(V, 0x5c), ...eq(V1, 0x74), ...eq(V1, 0x72), ...OR, ...AND, ...OR, ...set(SOFT),
+    0x0b, // end if
+    // the rest only where the block has a byte from 0x80 on (its top bit)
+    ...get(V), ...BITMASK, 0x04, 0x40, // if
+    ...get(HARD), ...hardHighFlags(), ...OR, ...set(HARD),
     ...count(CONT, [...get(V), ...get(C(0xc0)), ...AND, ...get(C(0x80)), ...simd(0x23)]),
     ...count(FOUR, geU(V, 0xf0)),
-    ...count(BS, eq(V, 0x5c)),
     ...count(HIGH, geU(V, 0xcc)),
     ...count(INERT, inertLeads()),
-    ...get(PAIRS), ...eq(V, 0x5c), ...eq(V1, 0x5c), ...AND, ...BITMASK, 0x72, ...set(PAIRS), // i32.or
+    0x0b, // end if
   ];
   return [
     ...LOCALS,
