@@ -13,7 +13,8 @@ const NEWLINE = Buffer.from("\n");
 
 /** Where a sink's bytes go: a stream (plain or gzip, which zlib runs on the thread pool) or the zstd helper thread. */
 interface Backend {
-  write(chunk: Uint8Array): Promise<void>;
+  /** `owned`: the caller gives up the chunk's whole buffer. */
+  write(chunk: Uint8Array, owned: boolean): Promise<void>;
   close(): Promise<void>;
   /** Stops writing and releases the file (a failed task); the caller deletes the file. */
   abort(): Promise<void>;
@@ -52,14 +53,14 @@ function streamBackend(path: string, compression: Compression, level: number | u
 }
 
 /**
- * One output file: text and bytes are buffered and written in ~1 MiB chunks. `push` is synchronous
- * (for ledger records produced inside a stage); `flush` drains the buffer with backpressure and must
- * be awaited regularly (the runner does so between documents).
+ * One output file: text and bytes are copied into a ~1 MiB staging buffer as they are pushed (so a
+ * row's source, such as a document's input line, is not kept alive), and each full buffer is handed
+ * to the backend. `push` is synchronous (for ledger records produced inside a stage); `flush` hands
+ * the buffer over with backpressure and must be awaited regularly (the runner does so between documents).
  */
 export class FileSink {
-  #strings: string[] = [];
-  #stringUnits = 0;
-  #buffers: Uint8Array[] = [];
+  #stage: Buffer = Buffer.allocUnsafeSlow(CHUNK);
+  #used = 0;
   #pending = 0;
   #bytes = 0;
   readonly #backend: Backend;
@@ -86,13 +87,22 @@ export class FileSink {
 
   push(data: string | Uint8Array): void {
     if (typeof data === "string") {
-      this.#strings.push(data);
-      this.#stringUnits += data.length;
+      this.#room(data.length * 3);
+      this.#used += this.#stage.write(data, this.#used, "utf8");
     } else {
-      this.#packStrings();
-      this.#buffers.push(data);
+      this.#room(data.length);
+      this.#stage.set(data, this.#used);
+      this.#used += data.length;
     }
     this.#pending += data.length;
+  }
+
+  /** Makes room for `n` more bytes, in a larger buffer if need be (a row larger than the chunk). */
+  #room(n: number): void {
+    if (this.#used + n <= this.#stage.length) return;
+    const larger = Buffer.allocUnsafeSlow(Math.max(this.#used + n, 2 * this.#stage.length));
+    this.#stage.copy(larger, 0, 0, this.#used);
+    this.#stage = larger;
   }
 
   async write(data: string | Uint8Array): Promise<void> {
@@ -100,23 +110,19 @@ export class FileSink {
     if (this.#pending >= CHUNK) await this.flush();
   }
 
-  #packStrings(): void {
-    if (this.#stringUnits === 0 && this.#strings.length === 0) return;
-    this.#buffers.push(Buffer.from(this.#strings.length === 1 ? (this.#strings[0] as string) : this.#strings.join(""), "utf8"));
-    this.#strings = [];
-    this.#stringUnits = 0;
-  }
-
   async flush(): Promise<void> {
-    if (this.#pending === 0) return;
-    this.#packStrings();
-    // always a fresh buffer: the zstd thread may take ownership of it
-    const chunk = Buffer.concat(this.#buffers);
-    this.#buffers = [];
+    if (this.#used === 0) {
+      this.#pending = 0;
+      return;
+    }
+    // the backend owns the buffer from here (the zstd thread takes its memory)
+    const chunk = this.#stage.subarray(0, this.#used);
+    this.#stage = Buffer.allocUnsafeSlow(CHUNK);
+    this.#used = 0;
     this.#pending = 0;
     this.#bytes += chunk.length;
     try {
-      await this.#backend.write(chunk);
+      await this.#backend.write(chunk, true);
     } catch (cause) {
       throw this.#failure(cause);
     }
@@ -137,8 +143,7 @@ export class FileSink {
 
   /** Releases the file without finishing it (the task failed). */
   async abort(): Promise<void> {
-    this.#strings = [];
-    this.#buffers = [];
+    this.#used = 0;
     this.#pending = 0;
     await this.#backend.abort().catch(() => undefined);
   }

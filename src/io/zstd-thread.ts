@@ -107,11 +107,14 @@ export class ThreadedZstdFile {
     return promise;
   }
 
-  /** Hands a chunk to the helper; waits only when `window` chunks are already in flight. */
-  async write(chunk: Uint8Array): Promise<void> {
-    // transfer the memory when the chunk owns all of it (FileSink's 1 MiB chunks do); else copy it
+  /**
+   * Hands a chunk to the helper; waits only when `window` chunks are already in flight. With
+   * `owned`, the caller gives up the chunk's whole buffer (FileSink's staging buffers), whose memory
+   * is then transferred; else the chunk is copied unless it spans its whole buffer.
+   */
+  async write(chunk: Uint8Array, owned = false): Promise<void> {
     let own = chunk;
-    if (chunk.byteOffset !== 0 || chunk.byteLength !== chunk.buffer.byteLength || !(chunk.buffer instanceof ArrayBuffer)) {
+    if (!(chunk.buffer instanceof ArrayBuffer) || (!owned && (chunk.byteOffset !== 0 || chunk.byteLength !== chunk.buffer.byteLength))) {
       own = new Uint8Array(chunk.byteLength);
       own.set(chunk);
     }

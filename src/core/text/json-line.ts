@@ -34,6 +34,8 @@ export interface PlainLine {
    * steps; when false, all it may have is runs of spaces, tabs, spaces before newlines and CRs.
    */
   readonly tidy: boolean;
+  /** Where not tidy: which of two spaces or a space before a newline, `\t`, `\r` the line may hold. */
+  readonly untidy?: { readonly spaces: boolean; readonly tabs: boolean; readonly crs: boolean };
 }
 
 const QUOTE = 0x22;
@@ -86,6 +88,7 @@ export function readPlainLine(line: Buffer): PlainLine | undefined {
     beyondU0300: counts.high > 0,
     nfcByBlock: counts.high === counts.inert,
     tidy: !scan.mayNeedWork,
+    ...(scan.mayNeedWork ? { untidy: { spaces: scan.spaces, tabs: scan.tabs, crs: scan.crs } } : {}),
   };
 }
 
@@ -112,7 +115,10 @@ const WORK = [Buffer.from("  "), Buffer.from(" \\n"), Buffer.from("\\t"), Buffer
  */
 export function tidyPlainLine(line: Buffer, shape: PlainLine): { line: Buffer; shape: PlainLine } {
   const { textStart: s, textEnd: e } = shape;
-  const next = WORK.map(() => -1); // next occurrence of each pattern at or after the reading position; -1: not searched yet
+  // next occurrence of each pattern at or after the reading position (-1: not searched yet; the
+  // end of the text: none, as for patterns the line cannot hold)
+  const maybe = shape.untidy ?? { spaces: true, tabs: true, crs: true };
+  const next = [maybe.spaces ? -1 : e, maybe.spaces ? -1 : e, maybe.tabs ? -1 : e, maybe.crs ? -1 : e];
   const candidate = (from: number): number => {
     let best = e;
     for (let k = 0; k < WORK.length; k++) {

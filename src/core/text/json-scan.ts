@@ -17,14 +17,14 @@ import { I32, V128, functionsModule, instantiate, type WasmMemory, uleb } from "
 // SIMD loops over 16 bytes at a time, with loads at +1 and +2 for the pairs and triples. Padding
 // after the line is 'a', which flags nothing. Both functions share one layout of locals:
 // 0 p (param), 1 end (param), 2 v, 3 v1, 4 v2, 5 soft, 6 hard (v128); 7 cont, 8 four, 9 bs,
-// 10 pairs, 11 high, 12 inert, 13 scratch (i32); then one v128 per byte constant.
+// 10 pairs, 11 high, 12 inert, 13 scratch, 14 tabs, 15 crs (i32); then one v128 per byte constant.
 const [P, END, V, V1, V2, SOFT, HARD] = [0, 1, 2, 3, 4, 5, 6];
-const [CONT, FOUR, BS, PAIRS, HIGH, INERT, SCRATCH] = [7, 8, 9, 10, 11, 12, 13];
+const [CONT, FOUR, BS, PAIRS, HIGH, INERT, SCRATCH, TABS, CRS] = [7, 8, 9, 10, 11, 12, 13, 14, 15];
 const BYTES = [
   0x20, 0x7f, 0xc2, 0xef, 0x5c, 0x6e, 0x22, 0x2f, 0xa0, 0xbb, 0xbf, 0xc0, 0x80, 0xf0, 0xcc, 0x74, 0x72,
   0xd0, 0xd1, 0xe4, 0xe9, 0xeb, 0xec, 0xea, 0xb0, 0xed, 0x9e, 0xe3, 0xaa, 0xaf, 0x82, 0x99, 0x9a,
 ];
-const C = (byte: number): number => 14 + BYTES.indexOf(byte);
+const C = (byte: number): number => 16 + BYTES.indexOf(byte);
 const get = (i: number): number[] => [0x20, i];
 const set = (i: number): number[] => [0x21, i];
 const simd = (op: number): number[] => [0xfd, ...uleb(op)];
@@ -39,7 +39,7 @@ const cmp = (op: number) => (local: number, byte: number): number[] => [...get(l
 const ltU = cmp(0x26);
 const leU = cmp(0x2a);
 const geU = cmp(0x2c);
-const LOCALS = [3, 5, V128, 7, I32, BYTES.length, V128];
+const LOCALS = [3, 5, V128, 9, I32, BYTES.length, V128];
 
 /**
  * Leaves on the stack a vector flagging the bytes where work that cannot be done on the bytes may
@@ -118,8 +118,9 @@ function scanBody(): number[] {
 }
 
 /**
- * g(start, end): the flags over the whole range (bit 0: any work may start, as f; bit 1: work that
- * cannot be done on the bytes may start) and, written at address 0, what the UTF-16 length of a
+ * g(start, end): the flags over the whole range (bit 0: work that cannot be done on the bytes may
+ * start; bit 1: two spaces, or a space before a newline) and, written at address 0, the numbers of
+ * `\t` and `\r` escapes (where a backslash stands before t or r) and what the UTF-16 length of a
  * JSON string's text and its NFC need: continuation bytes (10xxxxxx), 4-byte sequence leads
  * (F0–F4: a surrogate pair each), backslashes, whether two backslashes stand together (escapes are
  * then counted exactly in JavaScript), lead bytes of code points from U+0300 on (CC and above: the
@@ -140,7 +141,8 @@ function scanCountBody(): number[] {
     ...eq(V, 0x5c),
     ...eq(V1, 0x6e), ...eq(V1, 0x22), ...OR, ...eq(V1, 0x5c), ...OR, ...eq(V1, 0x2f), ...OR, ...eq(V1, 0x74), ...OR, ...eq(V1, 0x72), ...OR,
     ...ANDNOT, ...OR, ...set(HARD),
-    ...get(SOFT), ...eq(V, 0x5c), ...eq(V1, 0x74), ...eq(V1, 0x72), ...OR, ...AND, ...OR, ...set(SOFT),
+    ...count(TABS, [...eq(V, 0x5c), ...eq(V1, 0x74), ...AND]),
+    ...count(CRS, [...eq(V, 0x5c), ...eq(V1, 0x72), ...AND]),
     0x0b, // end if
     // the rest only where the block has a byte from 0x80 on (its top bit)
     ...get(V), ...BITMASK, 0x04, 0x40, // if
@@ -154,9 +156,9 @@ function scanCountBody(): number[] {
   return [
     ...LOCALS,
     ...loop(inner),
-    ...store(CONT, 0), ...store(FOUR, 4), ...store(BS, 8), ...store(PAIRS, 12), ...store(HIGH, 16), ...store(INERT, 20),
-    // (any(soft | hard)) | (any(hard) << 1)
-    ...get(SOFT), ...get(HARD), ...OR, ...ANY, ...get(HARD), ...ANY, 0x41, 1, 0x74, 0x72,
+    ...store(CONT, 0), ...store(FOUR, 4), ...store(BS, 8), ...store(PAIRS, 12), ...store(HIGH, 16), ...store(INERT, 20), ...store(TABS, 24), ...store(CRS, 28),
+    // any(hard) | (any(soft) << 1)
+    ...get(HARD), ...ANY, ...get(SOFT), ...ANY, 0x41, 1, 0x74, 0x72,
     0x0b,
   ];
 }
@@ -240,6 +242,11 @@ export interface LineScan {
   readonly onlyWhitespace: boolean;
   /** Counts over the whole line. */
   readonly counts: StringCounts;
+  /** Whether the line may hold two spaces or a space before a newline (read only where {@link onlyWhitespace}). */
+  readonly spaces: boolean;
+  /** Whether it may hold `\t` or `\r` escapes (likewise). */
+  readonly tabs: boolean;
+  readonly crs: boolean;
 }
 
 /** {@link jsonLineMayNeedWork} and {@link stringCounts} of the whole line in one pass. */
@@ -247,11 +254,13 @@ export function scanLine(line: Uint8Array): LineScan {
   const wasm = load();
   if (wasm === null) {
     const mayNeedWork = jsonLineMayNeedWorkJs(line);
-    return { mayNeedWork, onlyWhitespace: !mayNeedWork || onlyWhitespaceWorkJs(line), counts: stringCountsJs(line, 0, line.length) };
+    return { mayNeedWork, onlyWhitespace: !mayNeedWork || onlyWhitespaceWorkJs(line), counts: stringCountsJs(line, 0, line.length), spaces: mayNeedWork, tabs: mayNeedWork, crs: mayNeedWork };
   }
   copyIn(wasm, line);
   const result = wasm.count(DATA, DATA + line.length);
-  return { mayNeedWork: (result & 1) !== 0, onlyWhitespace: (result & 2) === 0, counts: readCounts(wasm) };
+  const extra = new Int32Array(wasm.memory.buffer, 24, 2);
+  const [spaces, tabs, crs] = [(result & 2) !== 0, extra[0] !== 0, extra[1] !== 0];
+  return { mayNeedWork: result !== 0 || tabs || crs, onlyWhitespace: (result & 1) === 0, counts: readCounts(wasm), spaces, tabs, crs };
 }
 
 function readCounts(wasm: Kernel): { -readonly [K in keyof StringCounts]: StringCounts[K] } {
