@@ -3,7 +3,7 @@ import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { finished, pipeline } from "node:stream/promises";
 import { PipelineError } from "../errors.js";
 import { type Compression, compressor, defaultLevel } from "./compression.js";
 import { ThreadedZstdFile } from "./zstd-thread.js";
@@ -25,7 +25,8 @@ function streamBackend(path: string, compression: Compression, level: number | u
   const zip = compressor(compression, level);
   const head: Writable = zip ?? file;
   let failure: unknown;
-  const done = (zip ? pipeline(zip, file) : once(file, "finish").then(() => undefined)).catch((cause: unknown) => {
+  // `finished` also settles when the file is destroyed (an aborted task), where "finish" never comes
+  const done = (zip ? pipeline(zip, file) : finished(file)).catch((cause: unknown) => {
     failure = cause;
   });
   file.on("error", (cause) => {

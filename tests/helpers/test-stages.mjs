@@ -110,4 +110,22 @@ export const flaky = defineStage({
   }),
 });
 
-export const stages = [dropRepeats, flaky];
+/** A map stage that throws at its n-th document (a stage with a bug, from the runner's point of view). */
+export const failAt = defineStage({
+  use: "fail-at",
+  kind: "map",
+  summary: "test: throws at the n-th document",
+  codes: [],
+  options: z.strictObject({ doc: z.number().int().min(1) }),
+  create: (options) => ({
+    async *run(docs) {
+      let n = 0;
+      for await (const doc of docs) {
+        if (++n === options.doc) throw new Error(`fail-at: document ${n}`);
+        yield doc;
+      }
+    },
+  }),
+});
+
+export const stages = [dropRepeats, flaky, failAt];

@@ -216,6 +216,19 @@ describe("determinism and resume", () => {
 });
 
 describe("run folder", () => {
+  it.each(["zstd", "gzip", "none"])("a stage that throws fails the run with its error, its shard's files removed (signals and a barrier on, %s)", async (compression) => {
+    const dir = await corpusDir(1, 40);
+    const stageModules = [join(repoRoot, "tests", "helpers", "test-stages.mjs")];
+    await writePipeline(dir, `version: 1\ninput: { paths: "in/*.jsonl" }\noutput: { dir: out, signals: true, compression: ${compression} }\nstages:\n  - use: normalize\n  - use: fail-at\n    with: { doc: 20 }\n  - use: length\n    with: { minWords: 5 }\n  - use: exact-dedup\n`);
+    const failure = await runPipelineFile("pipeline.yaml", { cwd: dir, workers: 1, stageModules, stderr: { write: () => true } }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toContain("fail-at: document 20");
+    // nothing half-written is left behind: no temporary files, no completion marker
+    const files = await listFiles(join(dir, "out"));
+    expect(files.filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(files.filter((f) => f.includes("output/"))).toEqual([]);
+  });
+
   it("writes unchanged documents as their input bytes, whitespace tidied in place, and other changes in canonical form", async () => {
     const dir = await tempDir();
     const lines = ['{"id": "same",  "text": "tidy text", "url": "u1"}', '{"text":"no id"}', '{"url":"u3","id":"changed","text":"untidy   text"}', '{"id":7,"text":"numeric id"}', '{"url":"u5","id":"nfc","text":"e\u0301"}'];
