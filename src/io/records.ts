@@ -119,30 +119,46 @@ export function textLength(doc: Doc): number {
  */
 export class LineDoc implements Doc {
   readonly id: string;
-  /** The line, without surrounding whitespace. */
-  readonly bytes: Buffer;
-  readonly source: DocSource;
+  // `text` and `meta` are own, enumerable properties as on any document, read through getters (see
+  // the constructor), so `{ ...doc, text }`, `Object.keys` and `JSON.stringify` see a plain document
+  declare readonly text: string;
+  declare readonly meta: Meta;
+  declare readonly source: DocSource;
+  readonly #bytes: Buffer;
   readonly #shape: PlainLine;
   readonly #options: RecordOptions;
   #text: string | undefined;
   #meta: Meta | undefined;
 
+  static readonly #lazy: PropertyDescriptorMap = {
+    text: {
+      enumerable: true,
+      get(this: LineDoc): string {
+        if (this.#text === undefined) this.#decode();
+        return this.#text as string;
+      },
+    },
+    meta: {
+      enumerable: true,
+      get(this: LineDoc): Meta {
+        if (this.#meta === undefined) this.#decode();
+        return this.#meta as Meta;
+      },
+    },
+  };
+
   constructor(bytes: Buffer, shape: PlainLine, source: DocSource, options: RecordOptions, id?: string) {
-    this.bytes = bytes;
+    this.#bytes = bytes;
     this.#shape = shape;
-    this.source = source;
     this.#options = options;
     this.id = id ?? plainLineId(bytes, shape);
+    Object.defineProperties(this, LineDoc.#lazy);
+    (this as { source: DocSource }).source = source;
   }
 
-  get text(): string {
-    if (this.#text === undefined) this.#decode();
-    return this.#text as string;
-  }
-
-  get meta(): Meta {
-    if (this.#meta === undefined) this.#decode();
-    return this.#meta as Meta;
+  /** The line, without surrounding whitespace. */
+  get bytes(): Buffer {
+    return this.#bytes;
   }
 
   /** `text.length`. */
@@ -166,8 +182,8 @@ export class LineDoc implements Doc {
    */
   tidied(): LineDoc {
     if (this.#shape.tidy) return this;
-    const { line, shape } = tidyPlainLine(this.bytes, this.#shape);
-    return line === this.bytes ? this : new LineDoc(line, shape, this.source, this.#options, this.id);
+    const { line, shape } = tidyPlainLine(this.#bytes, this.#shape);
+    return line === this.#bytes ? this : new LineDoc(line, shape, this.source, this.#options, this.id);
   }
 
   /** Whether `text.normalize("NFC")` would return the text unchanged. */

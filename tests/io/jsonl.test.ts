@@ -66,6 +66,17 @@ describe("readJsonl", () => {
     expect([doc.id, doc.chars, doc.ascii, doc.isNfc(), doc.isTrimmed()]).toEqual(["a", 7, true, true, true]);
     expect(doc.text).toBe("one\ntwo");
     expect(doc.meta).toEqual({ lang: "en" });
+    // to code that does not know it, it is a plain document: spreading, keys, JSON, equality
+    const source = { file: "mem.jsonl", line: 1, offset: 0 };
+    expect({ ...doc, text: "changed" }).toEqual({ id: "a", text: "changed", meta: { lang: "en" }, source });
+    expect(Object.keys(doc)).toEqual(["id", "text", "meta", "source"]);
+    expect(JSON.parse(JSON.stringify(doc))).toEqual({ id: "a", text: "one\ntwo", meta: { lang: "en" }, source });
+    expect(doc).toEqual({ id: "a", text: "one\ntwo", meta: { lang: "en" }, source });
+  });
+
+  it("spreads a deferred document that was never read into a plain one", async () => {
+    const { docs } = await readAll(chunked(Buffer.from('{"id":"a","text":"x y","lang":"en"}\n'), 64), { deferText: true });
+    expect({ ...(docs[0] as Doc) }).toEqual({ id: "a", text: "x y", meta: { lang: "en" }, source: { file: "mem.jsonl", line: 1, offset: 0 } });
   });
 
   it("records each bad line with its reason, line and byte offset, and keeps the good ones", async () => {
