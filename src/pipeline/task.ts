@@ -148,6 +148,11 @@ async function* readPassFiles(runDir: string, files: readonly string[], sink: { 
 }
 
 const FLUSH_AT = 1 << 20;
+/**
+ * zstd threads per output file at most: four compress level 3 at ~500 MB/s, more than one task
+ * reads, and each buffers ~20 MB of jobs (a task's memory stays bounded on machines of many cores).
+ */
+const MAX_ZSTD_THREADS = 4;
 
 /** Processes one shard of a streaming pass: read → stages → write, committed atomically. */
 async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard: number): Promise<void> {
@@ -295,7 +300,7 @@ async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard
         const level = pass.final ? out.level : out.compression === "zstd" ? 1 : out.level;
         // one file at a time takes zstd's multithreaded mode (its buffers are a few jobs of 8 MiB);
         // output split by partition keeps many files open, each single-threaded
-        const zstdWorkers = partitionBy === undefined ? Math.max(1, env.compressionThreads ?? 1) : 0;
+        const zstdWorkers = partitionBy === undefined ? Math.min(MAX_ZSTD_THREADS, Math.max(1, env.compressionThreads ?? 1)) : 0;
         writer = new RolloverWriter(txn, part === undefined ? dir : join(dir, part), pad(shard), ext, out.compression, level, out.shardSize, zstdWorkers);
         writers.set(key, writer);
       }
