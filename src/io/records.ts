@@ -134,14 +134,15 @@ export class LineDoc implements Doc {
     text: {
       enumerable: true,
       get(this: LineDoc): string {
-        if (this.#text === undefined) this.#decode();
-        return this.#text as string;
+        // the text alone: its JSON string, without the rest of the line
+        this.#text ??= JSON.parse(this.#bytes.toString("utf8", this.#shape.textStart - 1, this.#shape.textEnd + 1)) as string;
+        return this.#text;
       },
     },
     meta: {
       enumerable: true,
       get(this: LineDoc): Meta {
-        if (this.#meta === undefined) this.#decode();
+        if (this.#meta === undefined) this.#decodeMeta();
         return this.#meta as Meta;
       },
     },
@@ -196,10 +197,12 @@ export class LineDoc implements Doc {
     return plainTextTrimmed(this.bytes, this.#shape);
   }
 
-  #decode(): void {
-    const doc = rowToDoc(JSON.parse(this.bytes.toString("utf8")), this.source, this.#options);
+  /** The metadata alone: the line decoded with an empty text (a stage reading `url` or `lang` does not decode the text). */
+  #decodeMeta(): void {
+    const { textStart, textEnd } = this.#shape;
+    const row = JSON.parse(this.#bytes.toString("utf8", 0, textStart) + this.#bytes.toString("utf8", textEnd)) as unknown;
+    const doc = rowToDoc(row, this.source, this.#options);
     if (!isDoc(doc)) throw new Error(`${locate(this.source)}: a line read as plain JSON did not decode to a document (${doc.reason})`);
-    this.#text = doc.text;
     this.#meta = doc.meta;
   }
 }

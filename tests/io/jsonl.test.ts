@@ -74,6 +74,19 @@ describe("readJsonl", () => {
     expect(doc).toEqual({ id: "a", text: "one\ntwo", meta: { lang: "en" }, source });
   });
 
+  it("decodes a deferred document's metadata without its text, and its text without its metadata", async () => {
+    const line = '{"id":"a","text":"say \\"hi\\"\\n\\\\/é","url":"https://e.org/?q=\\"x\\"","n":[1,{"text":"inner"}]}\n';
+    const read = async () => (await readAll(chunked(Buffer.from(line), 16), { deferText: true })).docs[0] as LineDoc;
+    const expected = JSON.parse(line) as { text: string; url: string; n: unknown };
+    const a = await read();
+    expect(a).toBeInstanceOf(LineDoc);
+    expect(a.meta).toEqual({ url: expected.url, n: expected.n });
+    expect(a.text).toBe(expected.text);
+    const b = await read();
+    expect(b.text).toBe(expected.text);
+    expect(b.meta).toEqual({ url: expected.url, n: expected.n });
+  });
+
   it("spreads a deferred document that was never read into a plain one", async () => {
     const { docs } = await readAll(chunked(Buffer.from('{"id":"a","text":"x y","lang":"en"}\n'), 64), { deferText: true });
     expect({ ...(docs[0] as Doc) }).toEqual({ id: "a", text: "x y", meta: { lang: "en" }, source: { file: "mem.jsonl", line: 1, offset: 0 } });
