@@ -3,6 +3,7 @@
  * belong to it alone. Prints one JSON line. Uses the build in dist/ (`npm run bench` builds first).
  *   node bench/child.mjs baseline <files…>
  *   node bench/child.mjs pipeline <pipeline.yaml> <workers> <outDir> <files…>
+ *   node bench/child.mjs zstd <level> <files…>   (the files compressed on one thread, output discarded)
  */
 import { createReadStream } from "node:fs";
 import { runPipelineFile } from "../dist/pipeline/run.js";
@@ -31,9 +32,31 @@ async function baseline(files) {
   return { docs, bytes };
 }
 
+/** zstd alone: what compressing the output costs one core (the same library and level as the writer). */
+async function zstdAlone(level, files) {
+  const { CompressStream } = await import("zstd-napi");
+  let bytes = 0;
+  let out = 0;
+  for (const file of files) {
+    const zip = new CompressStream({ compressionLevel: level, checksumFlag: true });
+    zip.on("data", (d) => (out += d.length));
+    const done = new Promise((resolve, reject) => zip.on("end", resolve).on("error", reject));
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+      bytes += chunk.length;
+      if (!zip.write(chunk)) await new Promise((resolve) => zip.once("drain", resolve));
+    }
+    zip.end();
+    await done;
+  }
+  return { docs: 0, bytes, compressedBytes: out };
+}
+
 let result;
 if (mode === "baseline") {
   result = await baseline(args);
+} else if (mode === "zstd") {
+  const [level, ...files] = args;
+  result = await zstdAlone(Number(level), files);
 } else if (mode === "pipeline") {
   const [pipeline, workers, output, ...files] = args;
   const run = await runPipelineFile(pipeline, { workers: Number(workers), output, input: files, force: true, stderr: { write: () => true } });

@@ -80,10 +80,15 @@ async function core(): Promise<Record<string, unknown>> {
   console.log(`passthrough pipeline (1 worker)       ${fmt(floor)}`);
   const ratio = floor.bytes / floor.seconds / (base.bytes / base.seconds);
   console.log(`  passthrough / bare rate: ${(100 * ratio).toFixed(0)}% (target ≥ 60%)`);
+  // what the output's compression alone costs: the writer's zstd level 3 on one thread, same bytes
+  const zstd = child(["zstd", "3", ...inputs]);
+  console.log(
+    `  zstd level 3 alone (read + compress the same files on one thread): ${fmt(zstd)}, ${((100 * (zstd.bytes / zstd.seconds)) / (base.bytes / base.seconds)).toFixed(0)}% of the bare rate`,
+  );
   const cores = availableParallelism();
   const all = child(["pipeline", "pipelines/passthrough.yaml", String(cores), join(out, `run-passthrough-${cores}`), ...inputs]);
   console.log(`passthrough pipeline (${cores} workers)      ${fmt(all)}  (RSS is the whole process)`);
-  Object.assign(results, { baseline: base, passthrough1: floor, passthroughAll: all, ratio });
+  Object.assign(results, { baseline: base, passthrough1: floor, passthroughAll: all, ratio, zstd3: zstd });
 
   const { docs, bytes } = await loadDocs(inputs[0] as string, 200e6);
   const stages: Record<string, { mbPerS: number; docsPerS: number }> = {};
