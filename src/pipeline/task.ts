@@ -298,7 +298,7 @@ async function runPassShard(env: TaskEnv, jobName: string, pass: PassPlan, shard
       if (writer === undefined) {
         // files between passes are read once and deleted with the run's work: the fastest zstd level
         const level = pass.final ? out.level : out.compression === "zstd" ? 1 : out.level;
-        // one file at a time takes zstd's multithreaded mode (its buffers are a few jobs of 8 MiB);
+        // one file at a time takes zstd's multithreaded mode (its buffers are a few jobs of 2 MiB);
         // output split by partition keeps many files open, each single-threaded
         const zstdWorkers = partitionBy === undefined ? Math.min(MAX_ZSTD_THREADS, Math.max(1, env.compressionThreads ?? 1)) : 0;
         writer = new RolloverWriter(txn, part === undefined ? dir : join(dir, part), pad(shard), ext, out.compression, level, out.shardSize, zstdWorkers);
