@@ -150,7 +150,7 @@ async function* readPassFiles(runDir: string, files: readonly string[], sink: { 
 const FLUSH_AT = 1 << 20;
 /**
  * zstd threads per output file at most: four compress level 3 at ~500 MB/s, more than one task
- * reads, and each buffers ~20 MB of jobs (a task's memory stays bounded on machines of many cores).
+ * reads, and each buffers a few MB of jobs (a task's memory stays bounded on machines of many cores).
  */
 const MAX_ZSTD_THREADS = 4;
 
