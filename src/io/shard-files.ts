@@ -107,7 +107,17 @@ export class FileSink {
   }
 
   async write(data: string | Uint8Array): Promise<void> {
+    // a row that does not fit goes into the next buffer (push alone would grow this one and copy it)
+    if (this.#used > 0 && this.#used + (typeof data === "string" ? data.length * 3 : data.length) > this.#stage.length) await this.flush();
     this.push(data);
+    if (this.#pending >= CHUNK) await this.flush();
+  }
+
+  /** Writes `bytes` and a newline. */
+  async writeLine(bytes: Uint8Array): Promise<void> {
+    if (this.#used > 0 && this.#used + bytes.length + 1 > this.#stage.length) await this.flush();
+    this.push(bytes);
+    this.push(NEWLINE);
     if (this.#pending >= CHUNK) await this.flush();
   }
 
@@ -231,9 +241,6 @@ export class RolloverWriter {
     }
     this.#docs++;
     if (typeof line === "string") await this.#current.write(line);
-    else {
-      this.#current.push(line);
-      await this.#current.write(NEWLINE);
-    }
+    else await this.#current.writeLine(line);
   }
 }
