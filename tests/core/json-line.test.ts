@@ -128,6 +128,11 @@ describe("reading a JSONL line without decoding it", () => {
         continue;
       }
       const tidied = tidyPlainLine(line, shape);
+      // the same with another line in the SIMD kernel's memory: the places are then found with indexOf
+      readPlainLine(bytes('{"id":"other","text":"x"}'));
+      const searched = tidyPlainLine(line, shape);
+      expect(searched.line.equals(tidied.line)).toBe(true);
+      expect(searched.shape).toEqual(tidied.shape);
       const expected = normalizeText(text, steps);
       if (tidied.line !== line) changed++;
       expect(tidied.line !== line, JSON.stringify(text)).toBe(expected !== text);

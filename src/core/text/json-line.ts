@@ -13,7 +13,7 @@
  * A line accepted here is one `JSON.parse` accepts, and the id, text and facts below are exactly
  * what decoding it would give (tests compare both on random and real lines).
  */
-import { type StringCounts, scanLine, stringCounts, stringCountsJs } from "./json-scan.js";
+import { type StringCounts, scanLine, softWorkAt, stringCounts, stringCountsJs } from "./json-scan.js";
 
 /** What is known of an accepted line. Ranges are byte offsets of a string's contents (inside its quotes). */
 export interface PlainLine {
@@ -120,6 +120,13 @@ export function tidyPlainLine(line: Buffer, shape: PlainLine): { line: Buffer; s
   const maybe = shape.untidy ?? { spaces: true, tabs: true, crs: true };
   const next = [maybe.spaces ? -1 : e, maybe.spaces ? -1 : e, maybe.tabs ? -1 : e, maybe.crs ? -1 : e];
   const candidate = (from: number): number => {
+    // the line still in the SIMD kernel's memory (as when normalize follows the reader): ask it
+    let q = softWorkAt(line, from, e);
+    if (q !== undefined) {
+      // `\t` and `\r` where the backslash is the second half of `\\` are not escapes
+      while (q < e && line[q] === BACKSLASH && oddBackslashesBefore(line, q)) q = softWorkAt(line, q + 1, e) as number;
+      return q;
+    }
     let best = e;
     for (let k = 0; k < WORK.length; k++) {
       let q = next[k] as number;

@@ -118,6 +118,22 @@ function scanBody(): number[] {
 }
 
 /**
+ * s(start, end): the position of the first byte in [start, end) where whitespace work may start
+ * (two spaces, a space before an escaped newline, a backslash before t or r), or `end`.
+ */
+function softBody(): number[] {
+  const inner = [
+    ...softFlags(), ...BITMASK, 0x22, SCRATCH, // local.tee scratch
+    0x04, 0x40, // if any
+    ...get(P), ...get(SCRATCH), 0x68, 0x6a, // p + ctz(mask)
+    0x22, SCRATCH, ...get(END), 0x49, 0x04, 0x7f, ...get(SCRATCH), 0x05, ...get(END), 0x0b, // pos < end ? pos : end (select via if/else)
+    0x0f, // return
+    0x0b, // end if
+  ];
+  return [...LOCALS, ...loop(inner), ...get(END), 0x0b];
+}
+
+/**
  * g(start, end): the flags over the whole range (bit 0: work that cannot be done on the bytes may
  * start; bit 1: two spaces, or a space before a newline) and, written at address 0, the numbers of
  * `\t` and `\r` escapes (where a backslash stands before t or r) and what the UTF-16 length of a
@@ -165,10 +181,12 @@ function scanCountBody(): number[] {
 
 type ScanFn = (start: number, end: number) => number;
 type CountFn = (start: number, end: number) => number;
+type SoftFn = (start: number, end: number) => number;
 
 interface Kernel {
   readonly scan: ScanFn;
   readonly count: CountFn;
+  readonly soft: SoftFn;
   readonly memory: WasmMemory;
   /** The line last copied in (its bytes start at DATA). */
   line: Uint8Array | undefined;
@@ -186,11 +204,12 @@ function load(): Kernel | null {
             [
               { name: "f", params: [I32, I32], results: [I32], body: scanBody() },
               { name: "g", params: [I32, I32], results: [I32], body: scanCountBody() },
+              { name: "s", params: [I32, I32], results: [I32], body: softBody() },
             ],
             16,
           ),
         );
-  kernel = exports ? { scan: exports.f as ScanFn, count: exports.g as CountFn, memory: exports.m as WasmMemory, line: undefined } : null;
+  kernel = exports ? { scan: exports.f as ScanFn, count: exports.g as CountFn, soft: exports.s as SoftFn, memory: exports.m as WasmMemory, line: undefined } : null;
   return kernel;
 }
 
@@ -305,6 +324,17 @@ export function stringCounts(line: Uint8Array, start: number, end: number): Stri
     if (isInertLead(b, mem[i + 1] as number, mem[i + 2] as number)) counts.inert--;
   }
   return counts;
+}
+
+/**
+ * The first position in `line[start, end)` where whitespace work may start (two spaces, a space
+ * before an escaped newline, a backslash before t or r), or `end`; `undefined` when the line is not
+ * the one in the kernel's memory (the caller then searches itself).
+ */
+export function softWorkAt(line: Uint8Array, start: number, end: number): number | undefined {
+  const wasm = load();
+  if (wasm === null || wasm.line !== line) return undefined;
+  return wasm.soft(DATA + start, DATA + end) - DATA;
 }
 
 /** The same counts in JavaScript (no WebAssembly, and the reference the tests compare with). */
