@@ -15,6 +15,14 @@ import { doc, judge, runStage } from "../helpers/stage.js";
 
 const defaults = normalize.options.parse({}) as Parameters<typeof normalizeText>[1];
 
+/** The documents of JSONL `bytes` (read in chunks of `chunk` bytes), deferred or decoded. */
+async function readLines(bytes: Buffer, deferText: boolean, chunk: number): Promise<Doc[]> {
+  const docs: Doc[] = [];
+  const options = { file: "f.jsonl", idField: "id", textField: "text", invalidUtf8: "drop" as const, maxRecordBytes: 1 << 20, deferText };
+  for await (const d of readJsonl(chunked(bytes, chunk), options, { bad: () => undefined, count: () => undefined })) docs.push(d);
+  return docs;
+}
+
 describe("normalize", () => {
   it.each([
     ["plain ASCII is untouched", "Hello world.\nSecond line.", "Hello world.\nSecond line."],
@@ -50,12 +58,7 @@ describe("normalize", () => {
   it("decides on the bytes of documents read without decoding, with the same results as on decoded ones", async () => {
     const texts = ["plain.\nline two", "\nleading newline", "trailing space ", "e\u0301 to compose", "\u212B angstrom", "한국어 문장", "\u1100\u1161 jamo", "ｆｕｌｌ width", "a\u00a0b", "\u3000ideographic space", "x\n\n\n\ny", "", "tab\there", "two  spaces", "crlf \r\nline\rlone", " \t lead and trail \t", "a \n b"];
     const bytes = Buffer.from(texts.map((text, i) => `${JSON.stringify({ id: `d${i}`, text })}\n`).join(""));
-    const read = async (deferText: boolean): Promise<Doc[]> => {
-      const docs: Doc[] = [];
-      const options = { file: "f.jsonl", idField: "id", textField: "text", invalidUtf8: "drop" as const, maxRecordBytes: 1 << 20, deferText };
-      for await (const d of readJsonl(chunked(bytes, 64), options, { bad: () => undefined, count: () => undefined })) docs.push(d);
-      return docs;
-    };
+    const read = (deferText: boolean): Promise<Doc[]> => readLines(bytes, deferText, 64);
     const deferred = await read(true);
     expect(deferred.every((d) => d instanceof LineDoc)).toBe(true);
     for (const options of [{}, { unicode: "NFKC" }, { unicode: null, trim: false }, { maxNewlines: 2 }, { collapseSpaces: false }, { newlines: false }]) {
@@ -82,14 +85,8 @@ describe("normalize", () => {
         })
         .join(""),
     );
-    const read = async (deferText: boolean): Promise<Doc[]> => {
-      const docs: Doc[] = [];
-      const options = { file: "f.jsonl", idField: "id", textField: "text", invalidUtf8: "drop" as const, maxRecordBytes: 1 << 20, deferText };
-      for await (const d of readJsonl(chunked(bytes, 65_536), options, { bad: () => undefined, count: () => undefined })) docs.push(d);
-      return docs;
-    };
-    const deferred = await read(true);
-    const decoded = await read(false);
+    const deferred = await readLines(bytes, true, 65_536);
+    const decoded = await readLines(bytes, false, 65_536);
     expect(deferred.length).toBe(rows.length);
     expect(deferred.filter((d) => d instanceof LineDoc).length).toBeGreaterThan(0.99 * rows.length);
     for (const options of [{}, { unicode: "NFKC" }, { trim: false, collapseSpaces: false }]) {
