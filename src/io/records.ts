@@ -187,14 +187,14 @@ export class LineDoc implements Doc {
     return line === this.#bytes ? this : new LineDoc(line, shape, this.source, this.#options, this.id);
   }
 
-  /** Whether `text.normalize("NFC")` would return the text unchanged. */
+  /** True when `text.normalize("NFC")` would return the text unchanged; false also when the bytes cannot tell. */
   isNfc(): boolean {
-    return plainTextIsNfc(this.bytes, this.#shape);
+    return plainTextIsNfc(this.#bytes, this.#shape);
   }
 
   /** Whether `text.trim()` would return the text unchanged. */
   isTrimmed(): boolean {
-    return plainTextTrimmed(this.bytes, this.#shape);
+    return plainTextTrimmed(this.#bytes, this.#shape);
   }
 
   /** The metadata alone: the line decoded with an empty text (a stage reading `url` or `lang` does not decode the text). */

@@ -25,9 +25,10 @@ export interface PlainLine {
   readonly chars: number;
   /** Whether the text is ASCII. */
   readonly ascii: boolean;
-  /** Whether the text holds code points from U+0300 on (the only ones Unicode normalization can change). */
-  readonly beyondU0300: boolean;
-  /** Whether all code points from U+0300 on are in blocks NFC leaves alone (so NFC changes nothing). */
+  /**
+   * Whether all code points from U+0300 on (the only ones Unicode normalization can change) are in
+   * blocks NFC leaves alone, so NFC changes nothing; true when there are none.
+   */
   readonly nfcByBlock: boolean;
   /**
    * Whether the text is known to have nothing for `normalize`'s whitespace and control-character
@@ -59,8 +60,8 @@ const ID = 1;
 const TEXT = 2;
 
 /**
- * The id and text of a JSONL line in output shape whose text needs no whitespace or control
- * character work, or `undefined` when the line must be decoded (it is then decoded as any line is;
+ * The id and text of a JSONL line in output shape whose text needs at most the tidying of spaces,
+ * tabs and CRs, or `undefined` when the line must be decoded (it is then decoded as any line is;
  * `undefined` never means the line is bad). `line` must be valid UTF-8 with no surrounding
  * whitespace: the reader checks both first.
  */
@@ -85,7 +86,6 @@ export function readPlainLine(line: Buffer): PlainLine | undefined {
     textEnd,
     chars: bytes - counts.cont + counts.four - escapes,
     ascii: counts.cont === 0,
-    beyondU0300: counts.high > 0,
     nfcByBlock: counts.high === counts.inert,
     tidy: !scan.mayNeedWork,
     ...(scan.mayNeedWork ? { untidy: { spaces: scan.spaces, tabs: scan.tabs, crs: scan.crs } } : {}),
