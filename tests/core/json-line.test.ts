@@ -5,6 +5,8 @@ import { normalizeText } from "../../src/core/text/normalize.js";
 import { isInertLead, onlyWhitespaceWorkJs, scanLine, stringCounts, stringCountsJs } from "../../src/core/text/json-scan.js";
 
 const bytes = (json: string): Buffer => Buffer.from(json);
+/** JSON as Python's `json.dumps` writes it by default: every non-ASCII character as a `\u` escape. */
+const asciiJson = (value: unknown): string => JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
 /** Everything `readPlainLine` claims about an accepted line, checked against JSON.parse. */
 function checkAccepted(line: Buffer, shape: PlainLine): void {
@@ -26,6 +28,8 @@ describe("reading a JSONL line without decoding it", () => {
     ['{"text":"x","id":"b","url":"https://e.org/","n":-1.5e+3,"ok":true,"no":null,"tags":["a",{"k":[1,2,{}]}],"e":[]}', "b", "x"],
     ['{ "id" : "c" , "text" : "say \\"hi\\" \\\\\\/ é 日本 😀" }', "c", 'say "hi" \\/ é 日本 😀'],
     ['{"id":"d\\"q","text":""}', 'd"q', ""],
+    // as Python's json.dumps writes non-ASCII text (ensure_ascii)
+    ['{"id": "e", "text": "caf\\u00e9 \\u65e5\\u672c \\ud83d\\ude00 e\\u0301\\u00a0", "lang": "fr"}', "e", "café 日本 😀 e\u0301\u00a0"],
   ])("accepts %s", (json, id, text) => {
     const line = bytes(json);
     const shape = readPlainLine(line);
@@ -40,7 +44,11 @@ describe("reading a JSONL line without decoding it", () => {
     ["a raw control character", '{"id":"a","text":"a\u0001b"}'],
     ["a C1 control", '{"id":"a","text":"a\u0085b"}'],
     ["a BOM", '{"id":"a","text":"\ufeffb"}'],
-    ["a \\u escape anywhere", '{"id":"a","text":"b","x":"\\u00e9"}'],
+    ["a \\u escape of a control character", '{"id":"a","text":"b\\u0000c"}'],
+    ["a \\u escape of a space (it could make two)", '{"id":"a","text":"b\\u0020 c"}'],
+    ["a \\u escape of a C1 control", '{"id":"a","text":"b\\u0085c"}'],
+    ["a \\u escape of a BOM", '{"id":"a","text":"\\uFEFFb"}'],
+    ["a \\u escape without four hex digits", '{"id":"a","text":"b\\u00zzc"}'],
     ["a number id", '{"id":7,"text":"b"}'],
     ["an empty id", '{"id":"","text":"b"}'],
     ["no id", '{"text":"b"}'],
@@ -73,7 +81,7 @@ describe("reading a JSONL line without decoding it", () => {
 
   it("accepts only what JSON.parse accepts, with the same id and text (randomized, 40,000 lines)", () => {
     const next = prng(29);
-    const pieces = ['{"id":"x","text":"', '"', "\\", "\\n", "\\t", "\\r", "\\f", "\\u0041", "\t", "  ", '\\"', "\\\\", "\\/", "a", " ", ",", ":", "{", "}", "[", "]", "1", "-", ".", "e", "true", "null", "é", "日", "😀", '"id":', '"text":', '","k":"'];
+    const pieces = ['{"id":"x","text":"', '"', "\\", "\\n", "\\t", "\\r", "\\f", "\\u0041", "\\u00e9", "\\u3000", "\\u0301", "\\ud83d", "\\u00A0", "\\u12", "\t", "  ", '\\"', "\\\\", "\\/", "a", " ", ",", ":", "{", "}", "[", "]", "1", "-", ".", "e", "true", "null", "é", "日", "😀", '"id":', '"text":', '","k":"'];
     let accepted = 0;
     for (let n = 0; n < 40_000; n++) {
       let json = pieces[0] as string;
@@ -103,7 +111,7 @@ describe("reading a JSONL line without decoding it", () => {
       let text = "";
       const len = next() % 30;
       for (let i = 0; i < len; i++) text += alphabet[next() % alphabet.length];
-      const line = bytes(JSON.stringify({ id: `d${n}`, text, lang: "xx" }));
+      const line = bytes((n % 2 === 0 ? asciiJson : JSON.stringify)({ id: `d${n}`, text, lang: "xx" }));
       const shape = readPlainLine(line);
       if (shape === undefined) continue; // double spaces, spaces before newlines
       checkAccepted(line, shape);
@@ -112,7 +120,7 @@ describe("reading a JSONL line without decoding it", () => {
 
   it("tidies spaces, tabs and CRs on the bytes exactly as normalize does on the text (randomized)", () => {
     const next = prng(41);
-    const alphabet = ["a", "é", " ", " ", "\t", "\r", "\n", "\r\n", '"', "\\", "日"];
+    const alphabet = ["a", "é", " ", " ", "\t", "\r", "\n", "\r\n", '"', "\\", "日", "\u00a0", "\u3000", "\u0301"];
     const steps = { unicode: null, newlines: true, controlChars: true, collapseSpaces: true, maxNewlines: null, trim: false } as const;
     let changed = 0;
     for (let n = 0; n < 20_000; n++) {
@@ -120,7 +128,8 @@ describe("reading a JSONL line without decoding it", () => {
       const len = next() % 30;
       for (let i = 0; i < len; i++) text += alphabet[next() % alphabet.length];
       // the id after the text, and untidy metadata, so positions shift and the line-level flag is wrong
-      const line = bytes(next() % 2 === 0 ? JSON.stringify({ text, id: `d\t${n}`, url: "a  b" }) : JSON.stringify({ id: `d${n}`, text }));
+      const encode = n % 3 === 0 ? asciiJson : JSON.stringify;
+      const line = bytes(next() % 2 === 0 ? encode({ text, id: `d\t${n}`, url: "a  b" }) : encode({ id: `d${n}`, text }));
       const shape = readPlainLine(line);
       // an escaped backslash before a space or letter looks like a bad escape to the SIMD scan
       if (shape === undefined) {

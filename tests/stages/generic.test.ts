@@ -72,7 +72,11 @@ describe("normalize", () => {
     }
   });
 
-  it("gives the same documents and the same normalized texts from deferred and decoded lines: 56 languages of real text, with untidy edges", async () => {
+  it.each([
+    ["as JSON.stringify writes it", (value: unknown): string => JSON.stringify(value)],
+    // as Python's json.dumps writes it by default: every non-ASCII character a \u escape
+    ["with \\u escapes", (value: unknown): string => JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)],
+  ])("gives the same documents and the same normalized texts from deferred and decoded lines: 56 languages of real text, untidy edges, JSON %s", async (_how, encode) => {
     // the committed language slice (real message-catalog strings), each line given an id and, now
     // and then, leading spaces, tabs and CRLFs around it, as dumps have them
     const rows = (await readFile(join(repoRoot, "fixtures", "language", "langid-slice.jsonl"), "utf8")).split("\n").filter((l) => l !== "");
@@ -81,7 +85,7 @@ describe("normalize", () => {
         .map((l, i) => {
           const row = JSON.parse(l) as { text: string; lang: string };
           const text = `${i % 7 === 0 ? "  " : ""}${row.text}${i % 5 === 0 ? " \t\r\nmore\t text" : ""}${i % 11 === 0 ? "  two  spaces " : ""}`;
-          return `${JSON.stringify({ id: `p${i}`, text, lang: row.lang })}\n`;
+          return `${encode({ id: `p${i}`, text, lang: row.lang })}\n`;
         })
         .join(""),
     );

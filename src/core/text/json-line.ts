@@ -13,7 +13,7 @@
  * A line accepted here is one `JSON.parse` accepts, and the id, text and facts below are exactly
  * what decoding it would give (tests compare both on random and real lines).
  */
-import { type StringCounts, scanLine, softWorkAt, stringCounts, stringCountsJs } from "./json-scan.js";
+import { type StringCounts, hex4, scanLine, softWorkAt, stringCounts, stringCountsJs } from "./json-scan.js";
 
 /** What is known of an accepted line. Ranges are byte offsets of a string's contents (inside its quotes). */
 export interface PlainLine {
@@ -77,16 +77,18 @@ export function readPlainLine(line: Buffer): PlainLine | undefined {
   // the counts of the text: the line's, less those of the few bytes around the text
   const outside = line.length - (textEnd - textStart);
   const counts = outside <= 512 ? less(scan.counts, stringCountsJs(line, 0, textStart), stringCountsJs(line, textEnd, line.length)) : stringCounts(line, textStart, textEnd);
-  const escapes = counts.adjacentBackslashes ? countEscapes(line, textStart, textEnd) : counts.backslashes;
+  // each escape is one UTF-16 unit: two bytes, or six for \uXXXX
+  const { two, six } = counts.adjacentBackslashes ? countEscapes(line, textStart, textEnd) : { two: counts.backslashes - counts.unicode, six: counts.unicode };
   const bytes = textEnd - textStart;
   return {
     idStart,
     idEnd,
     textStart,
     textEnd,
-    chars: bytes - counts.cont + counts.four - escapes,
-    ascii: counts.cont === 0,
-    nfcByBlock: counts.high === counts.inert,
+    chars: bytes - counts.cont + counts.four - two - 5 * six,
+    // an allowed \u escape encodes U+00A0 or above
+    ascii: counts.cont === 0 && six === 0,
+    nfcByBlock: counts.high === counts.inert && six === 0,
     tidy: !scan.mayNeedWork,
     ...(scan.mayNeedWork ? { untidy: { spaces: scan.spaces, tabs: scan.tabs, crs: scan.crs } } : {}),
   };
@@ -101,6 +103,7 @@ function less(whole: StringCounts, a: StringCounts, b: StringCounts): StringCoun
     adjacentBackslashes: whole.adjacentBackslashes,
     high: whole.high - a.high - b.high,
     inert: whole.inert - a.inert - b.inert,
+    unicode: whole.unicode - a.unicode - b.unicode,
   };
 }
 
@@ -221,16 +224,21 @@ function oddBackslashesBefore(b: Uint8Array, q: number): boolean {
   return (k & 1) === 1;
 }
 
-/** Escape sequences in a string's contents, where every escape is two bytes. */
-function countEscapes(b: Uint8Array, start: number, end: number): number {
-  let n = 0;
+/** Escape sequences in a string's contents, read in order: two-byte ones and `\uXXXX`. */
+function countEscapes(b: Uint8Array, start: number, end: number): { two: number; six: number } {
+  let two = 0;
+  let six = 0;
   for (let i = start; i < end; i++) {
-    if (b[i] === BACKSLASH) {
-      n++;
+    if (b[i] !== BACKSLASH) continue;
+    if (b[i + 1] === 0x75) {
+      six++;
+      i += 5;
+    } else {
+      two++;
       i++;
     }
   }
-  return n;
+  return { two, six };
 }
 
 /** The closing quote of the string opening at `p`, or -1. */
@@ -410,7 +418,12 @@ export function plainTextTrimmed(line: Buffer, shape: PlainLine): boolean {
   // first character: an escape (only \n is whitespace), ASCII, or a multi-byte code point
   const first = line[s] as number;
   if (first === SPACE || (first === BACKSLASH && isSpaceEscape(line[s + 1] as number))) return false;
+  if (first === BACKSLASH && line[s + 1] === 0x75 && WHITESPACE.test(String.fromCharCode(hex4(line, s + 2)))) return false;
   if (first >= 0x80 && WHITESPACE.test(line.toString("utf8", s, s + utf8Length(first)))) return false;
+  // a \uXXXX at the end: its backslash starts an escape when an even run of backslashes stands before it
+  if (e - s >= 6 && line[e - 6] === BACKSLASH && line[e - 5] === 0x75 && !oddBackslashesBefore(line, e - 6)) {
+    return !WHITESPACE.test(String.fromCharCode(hex4(line, e - 4)));
+  }
   // last character: the end of an escape when an odd run of backslashes stands before it
   const last = line[e - 1] as number;
   if (last < 0x80) {
@@ -462,6 +475,21 @@ export function plainTextIsNfc(line: Buffer, shape: PlainLine): boolean {
   const { textStart: s, textEnd: e } = shape;
   for (let i = s; i < e; i++) {
     const b = line[i] as number;
+    if (b === BACKSLASH) {
+      if (line[i + 1] !== 0x75) {
+        i++;
+        continue;
+      }
+      const cp = hex4(line, i + 2);
+      i += 5;
+      if (cp < 0x300) continue;
+      // a surrogate (half of a pair, or alone) is left to the decoded text
+      if (cp >= 0xd800 && cp <= 0xdfff) return false;
+      const bits = inertBlock(cp >> 8);
+      const bit = cp & 0xff;
+      if ((((bits[bit >> 3] as number) >> (bit & 7)) & 1) === 0) return false;
+      continue;
+    }
     if (b < 0xcc) continue;
     let cp: number;
     if (b < 0xe0) cp = ((b & 0x1f) << 6) | ((line[i + 1] as number) & 0x3f);

@@ -17,14 +17,14 @@ import { I32, V128, functionsModule, instantiate, type WasmMemory, uleb } from "
 // SIMD loops over 16 bytes at a time, with loads at +1 and +2 for the pairs and triples. Padding
 // after the line is 'a', which flags nothing. Both functions share one layout of locals:
 // 0 p (param), 1 end (param), 2 v, 3 v1, 4 v2, 5 soft, 6 hard (v128); 7 cont, 8 four, 9 bs,
-// 10 pairs, 11 high, 12 inert, 13 scratch, 14 tabs, 15 crs (i32); then one v128 per byte constant.
+// 10 pairs, 11 high, 12 inert, 13 scratch, 14 tabs, 15 crs, 16 uni (i32); then one v128 per byte constant.
 const [P, END, V, V1, V2, SOFT, HARD] = [0, 1, 2, 3, 4, 5, 6];
-const [CONT, FOUR, BS, PAIRS, HIGH, INERT, SCRATCH, TABS, CRS] = [7, 8, 9, 10, 11, 12, 13, 14, 15];
+const [CONT, FOUR, BS, PAIRS, HIGH, INERT, SCRATCH, TABS, CRS, UNI] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
 const BYTES = [
-  0x20, 0x7f, 0xc2, 0xef, 0x5c, 0x6e, 0x22, 0x2f, 0xa0, 0xbb, 0xbf, 0xc0, 0x80, 0xf0, 0xcc, 0x74, 0x72,
+  0x20, 0x7f, 0xc2, 0xef, 0x5c, 0x6e, 0x22, 0x2f, 0xa0, 0xbb, 0xbf, 0xc0, 0x80, 0xf0, 0xcc, 0x74, 0x72, 0x75,
   0xd0, 0xd1, 0xe4, 0xe9, 0xeb, 0xec, 0xea, 0xb0, 0xed, 0x9e, 0xe3, 0xaa, 0xaf, 0x82, 0x99, 0x9a,
 ];
-const C = (byte: number): number => 16 + BYTES.indexOf(byte);
+const C = (byte: number): number => 17 + BYTES.indexOf(byte);
 const get = (i: number): number[] => [0x20, i];
 const set = (i: number): number[] => [0x21, i];
 const simd = (op: number): number[] => [0xfd, ...uleb(op)];
@@ -39,7 +39,7 @@ const cmp = (op: number) => (local: number, byte: number): number[] => [...get(l
 const ltU = cmp(0x26);
 const leU = cmp(0x2a);
 const geU = cmp(0x2c);
-const LOCALS = [3, 5, V128, 9, I32, BYTES.length, V128];
+const LOCALS = [3, 5, V128, 10, I32, BYTES.length, V128];
 
 /**
  * Leaves on the stack a vector flagging the bytes where work that cannot be done on the bytes may
@@ -153,12 +153,14 @@ function scanCountBody(): number[] {
     ...eq(V, 0x5c), ...BITMASK, 0x22, SCRATCH, 0x04, 0x40, // local.tee scratch; if
     ...get(BS), ...get(SCRATCH), 0x69, 0x6a, ...set(BS), // bs += popcnt(mask)
     ...get(PAIRS), ...eq(V, 0x5c), ...eq(V1, 0x5c), ...AND, ...BITMASK, 0x72, ...set(PAIRS), // i32.or
+    // \u escapes are counted here (the caller checks what they encode), every other one is hard
     ...get(HARD),
     ...eq(V, 0x5c),
-    ...eq(V1, 0x6e), ...eq(V1, 0x22), ...OR, ...eq(V1, 0x5c), ...OR, ...eq(V1, 0x2f), ...OR, ...eq(V1, 0x74), ...OR, ...eq(V1, 0x72), ...OR,
+    ...eq(V1, 0x6e), ...eq(V1, 0x22), ...OR, ...eq(V1, 0x5c), ...OR, ...eq(V1, 0x2f), ...OR, ...eq(V1, 0x74), ...OR, ...eq(V1, 0x72), ...OR, ...eq(V1, 0x75), ...OR,
     ...ANDNOT, ...OR, ...set(HARD),
     ...count(TABS, [...eq(V, 0x5c), ...eq(V1, 0x74), ...AND]),
     ...count(CRS, [...eq(V, 0x5c), ...eq(V1, 0x72), ...AND]),
+    ...count(UNI, [...eq(V, 0x5c), ...eq(V1, 0x75), ...AND]),
     0x0b, // end if
     // the rest only where the block has a byte from 0x80 on (its top bit)
     ...get(V), ...BITMASK, 0x04, 0x40, // if
@@ -172,7 +174,7 @@ function scanCountBody(): number[] {
   return [
     ...LOCALS,
     ...loop(inner),
-    ...store(CONT, 0), ...store(FOUR, 4), ...store(BS, 8), ...store(PAIRS, 12), ...store(HIGH, 16), ...store(INERT, 20), ...store(TABS, 24), ...store(CRS, 28),
+    ...store(CONT, 0), ...store(FOUR, 4), ...store(BS, 8), ...store(PAIRS, 12), ...store(HIGH, 16), ...store(INERT, 20), ...store(TABS, 24), ...store(CRS, 28), ...store(UNI, 32),
     // any(hard) | (any(soft) << 1)
     ...get(HARD), ...ANY, ...get(SOFT), ...ANY, 0x41, 1, 0x74, 0x72,
     0x0b,
@@ -248,6 +250,8 @@ export interface StringCounts {
   readonly high: number;
   /** Those of them in blocks whose code points NFC leaves alone in any context (see `inertLeads`). */
   readonly inert: number;
+  /** Backslashes followed by `u` (`\u` escapes, unless the backslash is the second half of `\\`). */
+  readonly unicode: number;
 }
 
 /** The pre-scan of a whole line together with its counts. */
@@ -273,27 +277,40 @@ export function scanLine(line: Uint8Array): LineScan {
   const wasm = load();
   if (wasm === null) {
     const mayNeedWork = jsonLineMayNeedWorkJs(line);
-    return { mayNeedWork, onlyWhitespace: !mayNeedWork || onlyWhitespaceWorkJs(line), counts: stringCountsJs(line, 0, line.length), spaces: mayNeedWork, tabs: mayNeedWork, crs: mayNeedWork };
+    return { mayNeedWork, onlyWhitespace: onlyWhitespaceWorkJs(line), counts: stringCountsJs(line, 0, line.length), spaces: mayNeedWork, tabs: mayNeedWork, crs: mayNeedWork };
   }
   copyIn(wasm, line);
   const result = wasm.count(DATA, DATA + line.length);
   const extra = new Int32Array(wasm.memory.buffer, 24, 2);
   const [spaces, tabs, crs] = [(result & 2) !== 0, extra[0] !== 0, extra[1] !== 0];
-  return { mayNeedWork: result !== 0 || tabs || crs, onlyWhitespace: (result & 1) === 0, counts: readCounts(wasm), spaces, tabs, crs };
+  const counts = readCounts(wasm);
+  // \u escapes are allowed where they encode something normalize leaves alone: checked one by one
+  const onlyWhitespace = (result & 1) === 0 && (counts.unicode === 0 || onlyWhitespaceWorkJs(line));
+  return { mayNeedWork: result !== 0 || tabs || crs, onlyWhitespace, counts, spaces, tabs, crs };
 }
 
 function readCounts(wasm: Kernel): { -readonly [K in keyof StringCounts]: StringCounts[K] } {
-  const out = new Int32Array(wasm.memory.buffer, 0, 6);
-  return { cont: out[0] as number, four: out[1] as number, backslashes: out[2] as number, adjacentBackslashes: out[3] !== 0, high: out[4] as number, inert: out[5] as number };
+  const out = new Int32Array(wasm.memory.buffer, 0, 9);
+  return { cont: out[0] as number, four: out[1] as number, backslashes: out[2] as number, adjacentBackslashes: out[3] !== 0, high: out[4] as number, inert: out[5] as number, unicode: out[8] as number };
 }
 
-/** The exact check behind {@link LineScan.onlyWhitespace}, escapes read in order. */
+/**
+ * The exact check behind {@link LineScan.onlyWhitespace}, escapes read in order. A `\u` escape is
+ * allowed when it encodes something normalize leaves alone: from U+00A0 on (no C0/C1 control, no
+ * DEL, no ASCII space hidden in an escape), not U+FEFF.
+ */
 export function onlyWhitespaceWorkJs(b: Uint8Array): boolean {
   const n = b.length;
   for (let p = 0; p < n; p++) {
     const c = b[p] as number;
     if (c === 0x5c) {
       const e = b[p + 1];
+      if (e === 0x75) {
+        const cp = hex4(b, p + 2);
+        if (cp < 0xa0 || cp === 0xfeff) return false;
+        p += 5;
+        continue;
+      }
       if (e !== 0x6e && e !== 0x22 && e !== 0x5c && e !== 0x2f && e !== 0x74 && e !== 0x72) return false;
       p++;
     } else if (c < 0x20 || c === 0x7f || (c === 0xc2 && (b[p + 1] as number) < 0xa0) || (c === 0xef && b[p + 1] === 0xbb && b[p + 2] === 0xbf)) return false;
@@ -319,7 +336,10 @@ export function stringCounts(line: Uint8Array, start: number, end: number): Stri
     const b = mem[i] as number;
     if ((b & 0xc0) === 0x80) counts.cont--;
     if (b >= 0xf0) counts.four--;
-    if (b === 0x5c) counts.backslashes--;
+    if (b === 0x5c) {
+      counts.backslashes--;
+      if (mem[i + 1] === 0x75) counts.unicode--;
+    }
     if (b >= 0xcc) counts.high--;
     if (isInertLead(b, mem[i + 1] as number, mem[i + 2] as number)) counts.inert--;
   }
@@ -339,7 +359,7 @@ export function softWorkAt(line: Uint8Array, start: number, end: number): number
 
 /** The same counts in JavaScript (no WebAssembly, and the reference the tests compare with). */
 export function stringCountsJs(line: Uint8Array, start: number, end: number): StringCounts {
-  let [cont, four, backslashes, high, inert] = [0, 0, 0, 0, 0];
+  let [cont, four, backslashes, high, inert, unicode] = [0, 0, 0, 0, 0, 0];
   let adjacentBackslashes = false;
   for (let i = start; i < end; i++) {
     const b = line[i] as number;
@@ -347,6 +367,7 @@ export function stringCountsJs(line: Uint8Array, start: number, end: number): St
       if (b === 0x5c) {
         backslashes++;
         if (line[i + 1] === 0x5c) adjacentBackslashes = true;
+        if (line[i + 1] === 0x75) unicode++;
       }
       continue;
     }
@@ -357,7 +378,19 @@ export function stringCountsJs(line: Uint8Array, start: number, end: number): St
       if (isInertLead(b, line[i + 1] ?? 0, line[i + 2] ?? 0)) inert++;
     }
   }
-  return { cont, four, backslashes, adjacentBackslashes, high, inert };
+  return { cont, four, backslashes, adjacentBackslashes, high, inert, unicode };
+}
+
+/** The code unit of the 4 hex digits at `at`, or -1 when they are not 4 hex digits. */
+export function hex4(b: Uint8Array, at: number): number {
+  let v = 0;
+  for (let i = at; i < at + 4; i++) {
+    const c = b[i] ?? 0;
+    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
 }
 
 /** The lead-byte rule of `inertLeads`, for one position. */
@@ -369,7 +402,6 @@ export function isInertLead(b: number, b1: number, b2: number): boolean {
   return false;
 }
 
-const lower = (b: number | undefined): number => (b ?? 0) | 0x20;
 
 /** The same scan in JavaScript (no WebAssembly, and the reference the tests compare with). */
 export function jsonLineMayNeedWorkJs(b: Uint8Array): boolean {
@@ -392,9 +424,9 @@ export function jsonLineMayNeedWorkJs(b: Uint8Array): boolean {
         continue;
       }
       if (n === 0x75) {
-        const [d0, d1, d2, d3] = [lower(b[p + 2]), lower(b[p + 3]), lower(b[p + 4]), lower(b[p + 5])];
-        if (d0 === 0x30 && d1 === 0x30 && (d2 === 0x30 || d2 === 0x31 || d2 === 0x38 || d2 === 0x39 || (d2 === 0x37 && d3 === 0x66))) return true;
-        if (d0 === 0x66 && d1 === 0x65 && d2 === 0x66 && d3 === 0x66) return true;
+        // controls, DEL, C1, U+FEFF, and ASCII (a space or tab hidden in an escape) are "maybe"
+        const cp = hex4(b, p + 2);
+        if (cp < 0xa0 || cp === 0xfeff) return true;
         p += 6;
         prev = 0x100;
         continue;
