@@ -2,11 +2,10 @@ import { describe, expect, it } from "vitest";
 import { prng } from "../../src/core/hash.js";
 import { type PlainLine, plainLineId, plainTextIsNfc, plainTextTrimmed, readPlainLine, tidyPlainLine } from "../../src/core/text/json-line.js";
 import { normalizeText } from "../../src/core/text/normalize.js";
+import { asciiJson } from "../helpers/files.js";
 import { isInertLead, onlyWhitespaceWorkJs, scanLine, stringCounts, stringCountsJs } from "../../src/core/text/json-scan.js";
 
 const bytes = (json: string): Buffer => Buffer.from(json);
-/** JSON as Python's `json.dumps` writes it by default: every non-ASCII character as a `\u` escape. */
-const asciiJson = (value: unknown): string => JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
 /** Everything `readPlainLine` claims about an accepted line, checked against JSON.parse. */
 function checkAccepted(line: Buffer, shape: PlainLine): void {

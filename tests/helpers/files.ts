@@ -57,3 +57,8 @@ export async function snapshotDir(dir: string, skip: (path: string) => boolean =
 export async function* chunked(bytes: Uint8Array, size: number): AsyncIterable<Buffer> {
   for (let i = 0; i < bytes.length; i += size) yield Buffer.from(bytes.subarray(i, i + size));
 }
+
+/** JSON as Python's `json.dumps` writes it by default: every non-ASCII character as a `\u` escape. */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}

@@ -8,7 +8,7 @@ import { length } from "../../src/stages/length.js";
 import { normalize } from "../../src/stages/normalize.js";
 import { LineDoc, readJsonl } from "../../src/io/records.js";
 import type { Doc } from "../../src/core/doc.js";
-import { chunked } from "../helpers/files.js";
+import { asciiJson, chunked } from "../helpers/files.js";
 import { repoRoot } from "../helpers/run.js";
 import { sample } from "../../src/stages/sample.js";
 import { doc, judge, runStage } from "../helpers/stage.js";
@@ -75,7 +75,7 @@ describe("normalize", () => {
   it.each([
     ["as JSON.stringify writes it", (value: unknown): string => JSON.stringify(value)],
     // as Python's json.dumps writes it by default: every non-ASCII character a \u escape
-    ["with \\u escapes", (value: unknown): string => JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)],
+    ["with \\u escapes", asciiJson],
   ])("gives the same documents and the same normalized texts from deferred and decoded lines: 56 languages of real text, untidy edges, JSON %s", async (_how, encode) => {
     // the committed language slice (real message-catalog strings), each line given an id and, now
     // and then, leading spaces, tabs and CRLFs around it, as dumps have them
