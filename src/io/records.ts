@@ -34,8 +34,8 @@ export interface RecordOptions {
   /** Metadata fields to keep (by their name in the input); `undefined` keeps every field. */
   readonly metaFields?: readonly string[] | undefined;
   /**
-   * Yield a {@link LineDoc} (text decoded when first read) for lines in output shape with nothing
-   * for `normalize` to do. Off by default: such documents are not plain objects.
+   * Yield a {@link LineDoc} (text and metadata decoded when first read) for lines in output shape
+   * with at most whitespace for `normalize` to tidy. Off by default.
    */
   readonly deferText?: boolean;
 }
@@ -112,10 +112,10 @@ export function textLength(doc: Doc): number {
 /**
  * A document read from a JSONL line already in output shape (`id` and `text` strings, no field
  * renamed or left out) that passed the checks of {@link readPlainLine}: valid JSON, no control
- * characters, and at most spaces, tabs and CRs for `normalize` to tidy. Its id is decoded at once; its text
- * and metadata when a stage first reads them, by the same `JSON.parse` and {@link rowToDoc} as any
- * other line. A pipeline that never reads them writes the line's bytes back as they came, without
- * turning them into strings (the costliest part of reading).
+ * characters, and at most spaces, tabs and CRs for `normalize` to tidy. Its id is decoded at once;
+ * its metadata and its text each when a stage first reads it, without the other. A pipeline that
+ * never reads them writes the line's bytes back as they came, without turning them into strings
+ * (the costliest part of reading).
  */
 export class LineDoc implements Doc {
   readonly id: string;

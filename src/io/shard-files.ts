@@ -13,8 +13,8 @@ const NEWLINE = Buffer.from("\n");
 
 /** Where a sink's bytes go: a stream (plain or gzip, which zlib runs on the thread pool) or the zstd helper thread. */
 interface Backend {
-  /** `owned`: the caller gives up the chunk's whole buffer. */
-  write(chunk: Uint8Array, owned: boolean): Promise<void>;
+  /** The backend owns the chunk's whole buffer from here (the zstd thread takes its memory). */
+  write(chunk: Uint8Array): Promise<void>;
   close(): Promise<void>;
   /** Stops writing and releases the file (a failed task); the caller deletes the file. */
   abort(): Promise<void>;
@@ -107,33 +107,33 @@ export class FileSink {
   }
 
   async write(data: string | Uint8Array): Promise<void> {
-    // a row that does not fit goes into the next buffer (push alone would grow this one and copy it)
-    if (this.#used > 0 && this.#used + (typeof data === "string" ? data.length * 3 : data.length) > this.#stage.length) await this.flush();
+    await this.#fit(typeof data === "string" ? data.length * 3 : data.length);
     this.push(data);
     if (this.#pending >= CHUNK) await this.flush();
   }
 
   /** Writes `bytes` and a newline. */
   async writeLine(bytes: Uint8Array): Promise<void> {
-    if (this.#used > 0 && this.#used + bytes.length + 1 > this.#stage.length) await this.flush();
+    await this.#fit(bytes.length + 1);
     this.push(bytes);
     this.push(NEWLINE);
     if (this.#pending >= CHUNK) await this.flush();
   }
 
+  /** A row of `n` bytes that does not fit goes into the next buffer (`push` would grow this one and copy it). */
+  async #fit(n: number): Promise<void> {
+    if (this.#used > 0 && this.#used + n > this.#stage.length) await this.flush();
+  }
+
   async flush(): Promise<void> {
-    if (this.#used === 0) {
-      this.#pending = 0;
-      return;
-    }
-    // the backend owns the buffer from here (the zstd thread takes its memory)
+    if (this.#used === 0) return;
     const chunk = this.#stage.subarray(0, this.#used);
     this.#stage = Buffer.allocUnsafeSlow(CHUNK);
     this.#used = 0;
     this.#pending = 0;
     this.#bytes += chunk.length;
     try {
-      await this.#backend.write(chunk, true);
+      await this.#backend.write(chunk);
     } catch (cause) {
       throw this.#failure(cause);
     }

@@ -151,17 +151,11 @@ export class ThreadedZstdFile {
   }
 
   /**
-   * Hands a chunk to the helper; waits only when `window` chunks are already in flight. With
-   * `owned`, the caller gives up the chunk's whole buffer (FileSink's staging buffers), whose memory
-   * is then transferred; else the chunk is copied unless it spans its whole buffer.
+   * Hands a chunk to the helper, transferring its whole buffer (the caller gives it up: FileSink's
+   * staging buffers); waits only when `window` chunks are already in flight.
    */
-  async write(chunk: Uint8Array, owned = false): Promise<void> {
-    let own = chunk;
-    if (!(chunk.buffer instanceof ArrayBuffer) || (!owned && (chunk.byteOffset !== 0 || chunk.byteLength !== chunk.buffer.byteLength))) {
-      own = new Uint8Array(chunk.byteLength);
-      own.set(chunk);
-    }
-    this.#inFlight.push(this.#ask({ op: "write", id: this.#id, seq: ++this.#seq, data: own }, [own.buffer as ArrayBuffer]));
+  async write(chunk: Uint8Array): Promise<void> {
+    this.#inFlight.push(this.#ask({ op: "write", id: this.#id, seq: ++this.#seq, data: chunk }, [chunk.buffer as ArrayBuffer]));
     if (this.#inFlight.length >= this.window) await this.#inFlight.shift();
   }
 

@@ -39,7 +39,8 @@ export const normalize = defineMap({
     map: (text, doc) => {
       // a document still as read from its JSONL line: a SIMD pre-scan of those bytes tells whether the
       // whitespace and control-character steps have anything to do (most web text has nothing)
-      const tidy = doc instanceof LineDoc ? doc.tidy : pristineBytes(doc) !== undefined && !jsonLineMayNeedWork(pristineBytes(doc) as Uint8Array);
+      const raw = doc instanceof LineDoc ? undefined : pristineBytes(doc);
+      const tidy = doc instanceof LineDoc ? doc.tidy : raw !== undefined && !jsonLineMayNeedWork(raw);
       return normalizeText(text, options, tidy ? TIDY : undefined);
     },
   }),

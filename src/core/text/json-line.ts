@@ -5,8 +5,9 @@
  * back as they are. Turning a line into JavaScript strings costs more than everything else such a
  * pipeline does (UTF-8 to UTF-16 of the whole line, then `JSON.parse`); this module instead checks
  * the line's JSON grammar and finds its id and text on the bytes, as simdjson's "on demand" API
- * does. Whatever is not certain (an escape other than `\n \" \\ \/ \t \r`, a control character,
- * a duplicate `id` or `text` key, a number id, deep nesting) is left to `JSON.parse`. A text whose
+ * does. Whatever is not certain (a control character, raw or escaped, an escape other than
+ * `\n \" \\ \/ \t \r` and `\uXXXX`, a `\u` escape of ASCII or U+FEFF, a duplicate `id` or `text`
+ * key, a number id, deep nesting) is left to `JSON.parse`. A text whose
  * only untidiness is spaces, tabs and carriage returns is tidied on the bytes too
  * ({@link tidyPlainLine}).
  *
@@ -35,8 +36,6 @@ export interface PlainLine {
    * steps; when false, all it may have is runs of spaces, tabs, spaces before newlines and CRs.
    */
   readonly tidy: boolean;
-  /** Where not tidy: which of two spaces or a space before a newline, `\t`, `\r` the line may hold. */
-  readonly untidy?: { readonly spaces: boolean; readonly tabs: boolean; readonly crs: boolean };
 }
 
 const QUOTE = 0x22;
@@ -67,8 +66,8 @@ const TEXT = 2;
  */
 export function readPlainLine(line: Buffer): PlainLine | undefined {
   // the pre-scan also guarantees what the grammar check relies on: no byte below 0x20 (so the only
-  // whitespace is the space), and no escapes but \n \" \\ \/ (all valid, all two bytes); a line
-  // it flags is read here only if its flags are spaces, tabs and CRs (\t and \r: two bytes too)
+  // whitespace is the space), and only valid escapes: \n \" \\ \/ \t \r (two bytes) and \u with
+  // four hex digits (six bytes); a line flagged for work is read here if that work is whitespace
   const scan = scanLine(line);
   if (!scan.onlyWhitespace) return undefined;
   const shape = structure(line);
@@ -90,7 +89,6 @@ export function readPlainLine(line: Buffer): PlainLine | undefined {
     ascii: counts.cont === 0 && six === 0,
     nfcByBlock: counts.high === counts.inert && six === 0,
     tidy: !scan.mayNeedWork,
-    ...(scan.mayNeedWork ? { untidy: { spaces: scan.spaces, tabs: scan.tabs, crs: scan.crs } } : {}),
   };
 }
 
@@ -118,10 +116,8 @@ const WORK = [Buffer.from("  "), Buffer.from(" \\n"), Buffer.from("\\t"), Buffer
  */
 export function tidyPlainLine(line: Buffer, shape: PlainLine): { line: Buffer; shape: PlainLine } {
   const { textStart: s, textEnd: e } = shape;
-  // next occurrence of each pattern at or after the reading position (-1: not searched yet; the
-  // end of the text: none, as for patterns the line cannot hold)
-  const maybe = shape.untidy ?? { spaces: true, tabs: true, crs: true };
-  const next = [maybe.spaces ? -1 : e, maybe.spaces ? -1 : e, maybe.tabs ? -1 : e, maybe.crs ? -1 : e];
+  // next occurrence of each pattern at or after the reading position (-1: not searched yet)
+  const next = WORK.map(() => -1);
   const candidate = (from: number): number => {
     // the line still in the SIMD kernel's memory (as when normalize follows the reader): ask it
     let q = softWorkAt(line, from, e);

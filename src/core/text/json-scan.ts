@@ -17,14 +17,14 @@ import { I32, V128, functionsModule, instantiate, type WasmMemory, uleb } from "
 // SIMD loops over 16 bytes at a time, with loads at +1 and +2 for the pairs and triples. Padding
 // after the line is 'a', which flags nothing. Both functions share one layout of locals:
 // 0 p (param), 1 end (param), 2 v, 3 v1, 4 v2, 5 soft, 6 hard (v128); 7 cont, 8 four, 9 bs,
-// 10 pairs, 11 high, 12 inert, 13 scratch, 14 tabs, 15 crs, 16 uni (i32); then one v128 per byte constant.
+// 10 pairs, 11 high, 12 inert, 13 scratch, 14 uni (i32); then one v128 per byte constant.
 const [P, END, V, V1, V2, SOFT, HARD] = [0, 1, 2, 3, 4, 5, 6];
-const [CONT, FOUR, BS, PAIRS, HIGH, INERT, SCRATCH, TABS, CRS, UNI] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+const [CONT, FOUR, BS, PAIRS, HIGH, INERT, SCRATCH, UNI] = [7, 8, 9, 10, 11, 12, 13, 14];
 const BYTES = [
   0x20, 0x7f, 0xc2, 0xef, 0x5c, 0x6e, 0x22, 0x2f, 0xa0, 0xbb, 0xbf, 0xc0, 0x80, 0xf0, 0xcc, 0x74, 0x72, 0x75,
   0xd0, 0xd1, 0xe4, 0xe9, 0xeb, 0xec, 0xea, 0xb0, 0xed, 0x9e, 0xe3, 0xaa, 0xaf, 0x82, 0x99, 0x9a,
 ];
-const C = (byte: number): number => 17 + BYTES.indexOf(byte);
+const C = (byte: number): number => 15 + BYTES.indexOf(byte);
 const get = (i: number): number[] => [0x20, i];
 const set = (i: number): number[] => [0x21, i];
 const simd = (op: number): number[] => [0xfd, ...uleb(op)];
@@ -39,7 +39,7 @@ const cmp = (op: number) => (local: number, byte: number): number[] => [...get(l
 const ltU = cmp(0x26);
 const leU = cmp(0x2a);
 const geU = cmp(0x2c);
-const LOCALS = [3, 5, V128, 10, I32, BYTES.length, V128];
+const LOCALS = [3, 5, V128, 8, I32, BYTES.length, V128];
 
 /**
  * Leaves on the stack a vector flagging the bytes where work that cannot be done on the bytes may
@@ -48,13 +48,25 @@ const LOCALS = [3, 5, V128, 10, I32, BYTES.length, V128];
  * "maybe". The non-ASCII ones (C1 controls, BOM) are {@link hardHighFlags}.
  */
 function hardAsciiFlags(): number[] {
-  return [
-    ...ltU(V, 0x20),
-    ...eq(V, 0x7f), ...OR,
-    ...eq(V, 0x5c),
-    ...eq(V1, 0x6e), ...eq(V1, 0x22), ...OR, ...eq(V1, 0x5c), ...OR, ...eq(V1, 0x2f), ...OR, ...eq(V1, 0x74), ...OR, ...eq(V1, 0x72), ...OR,
-    ...ANDNOT, ...OR,
-  ];
+  return [...ltU(V, 0x20), ...eq(V, 0x7f), ...OR, ...badEscapes(SIMPLE_ESCAPES), ...OR];
+}
+
+/** The escapes read on the bytes: n " \ / t r (each two bytes). */
+const SIMPLE_ESCAPES = [0x6e, 0x22, 0x5c, 0x2f, 0x74, 0x72];
+
+/** Backslashes not followed by one of `allowed`. */
+function badEscapes(allowed: readonly number[]): number[] {
+  return [...eq(V, 0x5c), ...allowed.flatMap((b, i) => (i === 0 ? eq(V1, b) : [...eq(V1, b), ...OR])), ...ANDNOT];
+}
+
+/** Two spaces, or a space before an escaped newline. */
+function spaceFlags(): number[] {
+  return [...eq(V, 0x20), ...eq(V1, 0x20), ...eq(V1, 0x5c), ...eq(V2, 0x6e), ...AND, ...OR, ...AND];
+}
+
+/** A backslash before t or r (a tab or CR escape, or the second half of `\\` before a letter). */
+function tabCrFlags(): number[] {
+  return [...eq(V, 0x5c), ...eq(V1, 0x74), ...eq(V1, 0x72), ...OR, ...AND];
 }
 
 /** C2 80–9F (C1 controls, NEL) and EF BB BF (BOM). */
@@ -68,10 +80,7 @@ function hardFlags(): number[] {
 
 /** The same for whitespace work: two spaces, a space before an escaped newline, `\t`, `\r`. */
 function softFlags(): number[] {
-  return [
-    ...eq(V, 0x20), ...eq(V1, 0x20), ...eq(V1, 0x5c), ...eq(V2, 0x6e), ...AND, ...OR, ...AND,
-    ...eq(V, 0x5c), ...eq(V1, 0x74), ...eq(V1, 0x72), ...OR, ...AND, ...OR,
-  ];
+  return [...spaceFlags(), ...tabCrFlags(), ...OR];
 }
 
 /**
@@ -135,9 +144,8 @@ function softBody(): number[] {
 
 /**
  * g(start, end): the flags over the whole range (bit 0: work that cannot be done on the bytes may
- * start; bit 1: two spaces, or a space before a newline) and, written at address 0, the numbers of
- * `\t` and `\r` escapes (where a backslash stands before t or r) and what the UTF-16 length of a
- * JSON string's text and its NFC need: continuation bytes (10xxxxxx), 4-byte sequence leads
+ * start; bit 1: whitespace work may start, as in s) and, written at address 0, what the UTF-16
+ * length of a JSON string's text and its NFC need, and the number of `\u` escapes: continuation bytes (10xxxxxx), 4-byte sequence leads
  * (F0–F4: a surrogate pair each), backslashes, whether two backslashes stand together (escapes are
  * then counted exactly in JavaScript), lead bytes of code points from U+0300 on (CC and above: the
  * only ones NFC can touch), and how many of those are known inert.
@@ -148,18 +156,14 @@ function scanCountBody(): number[] {
   const inner = [
     // raw bytes below 0x20, DEL; two spaces, a space before an escaped newline
     ...get(HARD), ...ltU(V, 0x20), ...eq(V, 0x7f), ...OR, ...OR, ...set(HARD),
-    ...get(SOFT), ...eq(V, 0x20), ...eq(V1, 0x20), ...eq(V1, 0x5c), ...eq(V2, 0x6e), ...AND, ...OR, ...AND, ...OR, ...set(SOFT),
+    ...get(SOFT), ...spaceFlags(), ...OR, ...set(SOFT),
     // escapes, only where the block has a backslash
     ...eq(V, 0x5c), ...BITMASK, 0x22, SCRATCH, 0x04, 0x40, // local.tee scratch; if
     ...get(BS), ...get(SCRATCH), 0x69, 0x6a, ...set(BS), // bs += popcnt(mask)
     ...get(PAIRS), ...eq(V, 0x5c), ...eq(V1, 0x5c), ...AND, ...BITMASK, 0x72, ...set(PAIRS), // i32.or
-    // \u escapes are counted here (the caller checks what they encode), every other one is hard
-    ...get(HARD),
-    ...eq(V, 0x5c),
-    ...eq(V1, 0x6e), ...eq(V1, 0x22), ...OR, ...eq(V1, 0x5c), ...OR, ...eq(V1, 0x2f), ...OR, ...eq(V1, 0x74), ...OR, ...eq(V1, 0x72), ...OR, ...eq(V1, 0x75), ...OR,
-    ...ANDNOT, ...OR, ...set(HARD),
-    ...count(TABS, [...eq(V, 0x5c), ...eq(V1, 0x74), ...AND]),
-    ...count(CRS, [...eq(V, 0x5c), ...eq(V1, 0x72), ...AND]),
+    // \u escapes are counted here (the caller checks what they encode), any other unknown one is hard
+    ...get(HARD), ...badEscapes([...SIMPLE_ESCAPES, 0x75]), ...OR, ...set(HARD),
+    ...get(SOFT), ...tabCrFlags(), ...OR, ...set(SOFT),
     ...count(UNI, [...eq(V, 0x5c), ...eq(V1, 0x75), ...AND]),
     0x0b, // end if
     // the rest only where the block has a byte from 0x80 on (its top bit)
@@ -174,21 +178,20 @@ function scanCountBody(): number[] {
   return [
     ...LOCALS,
     ...loop(inner),
-    ...store(CONT, 0), ...store(FOUR, 4), ...store(BS, 8), ...store(PAIRS, 12), ...store(HIGH, 16), ...store(INERT, 20), ...store(TABS, 24), ...store(CRS, 28), ...store(UNI, 32),
+    ...store(CONT, 0), ...store(FOUR, 4), ...store(BS, 8), ...store(PAIRS, 12), ...store(HIGH, 16), ...store(INERT, 20), ...store(UNI, 24),
     // any(hard) | (any(soft) << 1)
     ...get(HARD), ...ANY, ...get(SOFT), ...ANY, 0x41, 1, 0x74, 0x72,
     0x0b,
   ];
 }
 
-type ScanFn = (start: number, end: number) => number;
-type CountFn = (start: number, end: number) => number;
-type SoftFn = (start: number, end: number) => number;
+/** f, g and s: (start, end) → number. */
+type KernelFn = (start: number, end: number) => number;
 
 interface Kernel {
-  readonly scan: ScanFn;
-  readonly count: CountFn;
-  readonly soft: SoftFn;
+  readonly scan: KernelFn;
+  readonly count: KernelFn;
+  readonly soft: KernelFn;
   readonly memory: WasmMemory;
   /** The line last copied in (its bytes start at DATA). */
   line: Uint8Array | undefined;
@@ -211,7 +214,7 @@ function load(): Kernel | null {
             16,
           ),
         );
-  kernel = exports ? { scan: exports.f as ScanFn, count: exports.g as CountFn, soft: exports.s as SoftFn, memory: exports.m as WasmMemory, line: undefined } : null;
+  kernel = exports ? { scan: exports.f as KernelFn, count: exports.g as KernelFn, soft: exports.s as KernelFn, memory: exports.m as WasmMemory, line: undefined } : null;
   return kernel;
 }
 
@@ -260,38 +263,31 @@ export interface LineScan {
   readonly mayNeedWork: boolean;
   /**
    * Whether all the work that may be needed is whitespace (spaces, `\t`, `\r`): no control
-   * characters, and no escapes but `\n \" \\ \/ \t \r`.
+   * characters, and no escapes but `\n \" \\ \/ \t \r` and `\u` ones that
+   * {@link onlyWhitespaceWorkJs} allows.
    */
   readonly onlyWhitespace: boolean;
   /** Counts over the whole line. */
   readonly counts: StringCounts;
-  /** Whether the line may hold two spaces or a space before a newline (read only where {@link onlyWhitespace}). */
-  readonly spaces: boolean;
-  /** Whether it may hold `\t` or `\r` escapes (likewise). */
-  readonly tabs: boolean;
-  readonly crs: boolean;
 }
 
 /** {@link jsonLineMayNeedWork} and {@link stringCounts} of the whole line in one pass. */
 export function scanLine(line: Uint8Array): LineScan {
   const wasm = load();
   if (wasm === null) {
-    const mayNeedWork = jsonLineMayNeedWorkJs(line);
-    return { mayNeedWork, onlyWhitespace: onlyWhitespaceWorkJs(line), counts: stringCountsJs(line, 0, line.length), spaces: mayNeedWork, tabs: mayNeedWork, crs: mayNeedWork };
+    return { mayNeedWork: jsonLineMayNeedWorkJs(line), onlyWhitespace: onlyWhitespaceWorkJs(line), counts: stringCountsJs(line, 0, line.length) };
   }
   copyIn(wasm, line);
   const result = wasm.count(DATA, DATA + line.length);
-  const extra = new Int32Array(wasm.memory.buffer, 24, 2);
-  const [spaces, tabs, crs] = [(result & 2) !== 0, extra[0] !== 0, extra[1] !== 0];
   const counts = readCounts(wasm);
   // \u escapes are allowed where they encode something normalize leaves alone: checked one by one
   const onlyWhitespace = (result & 1) === 0 && (counts.unicode === 0 || onlyWhitespaceWorkJs(line));
-  return { mayNeedWork: result !== 0 || tabs || crs, onlyWhitespace, counts, spaces, tabs, crs };
+  return { mayNeedWork: result !== 0, onlyWhitespace, counts };
 }
 
 function readCounts(wasm: Kernel): { -readonly [K in keyof StringCounts]: StringCounts[K] } {
-  const out = new Int32Array(wasm.memory.buffer, 0, 9);
-  return { cont: out[0] as number, four: out[1] as number, backslashes: out[2] as number, adjacentBackslashes: out[3] !== 0, high: out[4] as number, inert: out[5] as number, unicode: out[8] as number };
+  const out = new Int32Array(wasm.memory.buffer, 0, 7);
+  return { cont: out[0] as number, four: out[1] as number, backslashes: out[2] as number, adjacentBackslashes: out[3] !== 0, high: out[4] as number, inert: out[5] as number, unicode: out[6] as number };
 }
 
 /**
