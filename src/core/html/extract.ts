@@ -19,7 +19,7 @@
  *   site, copyright lines, "share this") are removed.
  * Thresholds were set on the evaluation set described in README (`bench/suites/extract.ts`).
  */
-import { createParser } from "./parser.js";
+import { keptAttributes, scanHtml } from "./scan.js";
 
 /** How to render and what to remove. */
 export interface ExtractOptions {
@@ -131,9 +131,9 @@ function hintFlags(value: string): number {
  * separately (ids are mostly unique; classes repeat), as the tokens of `class + " " + id` are those
  * of each; when that string would be cut at `HINT_MAX`, it is tokenized whole as before.
  */
-function classHint(attribs: Record<string, string>): number {
-  const cls = attribs.class;
-  const id = attribs.id;
+function classHint(attributes: Attributes): number {
+  const cls = attributes[CLASS];
+  const id = attributes[ID];
   if (cls === undefined && id === undefined) return 0;
   const flags = (cls?.length ?? 0) + 1 + (id?.length ?? 0) > HINT_MAX ? computeFlags(`${cls ?? ""} ${id ?? ""}`) : (cls === undefined ? 0 : hintFlags(cls)) | (id === undefined ? 0 : hintFlags(id));
   return flags === NEG ? -1 : flags === POS ? 1 : 0;
@@ -149,15 +149,17 @@ function computeFlags(value: string): number {
   return flags;
 }
 
-function isHidden(attribs: Record<string, string>): boolean {
-  if ("hidden" in attribs) return true;
-  if (attribs["aria-hidden"] === "true") return true;
-  const style = attribs.style;
+function isHidden(attributes: Attributes): boolean {
+  if (attributes[HIDDEN] !== undefined) return true;
+  if (attributes[ARIA_HIDDEN] === "true") return true;
+  const style = attributes[STYLE];
   return style !== undefined && /display\s*:\s*none|visibility\s*:\s*hidden/i.test(style);
 }
 
-/** The attributes extraction reads; the parser skips decoding the others. */
-const ATTRIBUTES = new Set(["class", "id", "role", "href", "src", "alt", "lang", "hidden", "aria-hidden", "style", "itemprop"]);
+/** The attributes extraction reads, by index; the scanner skips decoding the others. */
+const ATTRIBUTES = keptAttributes(["class", "id", "role", "href", "src", "alt", "lang", "hidden", "aria-hidden", "style", "itemprop"]);
+const [CLASS, ID, ROLE, HREF, SRC, ALT, LANG, HIDDEN, ARIA_HIDDEN, STYLE, ITEMPROP] = ATTRIBUTES.names.map((_, i) => i) as number[] as [number, number, number, number, number, number, number, number, number, number, number];
+type Attributes = ReadonlyArray<string | undefined>;
 const PERMALINK = /^[^\p{L}\p{N}]{1,2}$/u;
 const URL_TEXT = /^(?:https?:\/\/|www\.)[^\s]+$/i;
 
@@ -208,29 +210,29 @@ export function extractHtml(html: string, options: ExtractOptions = defaultExtra
     for (const l of links) l.start = 0;
   };
 
-  const append = (text: string): void => {
+  /** Adds `src[from, to)` to the block; `append(text)` adds a whole string. */
+  const append = (src: string, from = 0, to = src.length): void => {
     if (preDepth > 0) {
-      pieces.push(text);
-      const n = text.replace(/[ \t\n\r\f]+/g, "").length;
+      pieces.push(src.slice(from, to));
+      const n = nonSpace(src, from, to);
       chars += n;
       if (linkDepth > 0) linkChars += n;
       return;
     }
     // collapse whitespace; remember a pending space between pieces
-    let start = 0;
-    let end = text.length;
-    while (start < end && isSpace(text.charCodeAt(start))) start++;
-    if (start > 0) space = true;
+    let start = from;
+    let end = to;
+    while (start < end && isSpace(src.charCodeAt(start))) start++;
+    if (start > from) space = true;
     if (start === end) return;
-    while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
-    let core = start === 0 && end === text.length ? text : text.slice(start, end);
-    if (needsCollapse(core)) core = core.replace(WS_RUN, " ");
+    while (end > start && isSpace(src.charCodeAt(end - 1))) end--;
+    const core = collapse(src, start, end);
     if (space && pieces.length > 0) pieces.push(" ");
     pieces.push(core);
     const n = core.length;
     chars += n;
     if (linkDepth > 0) linkChars += n;
-    space = end < text.length;
+    space = end < to;
   };
 
   const lineBreak = (): void => {
@@ -238,20 +240,20 @@ export function extractHtml(html: string, options: ExtractOptions = defaultExtra
     space = false;
   };
 
-  const parser = createParser(
+  scanHtml(
+    html,
     {
-      onopentag(name, attribs) {
+      onopentag(name, attributes) {
         if (skipDepth > 0) {
           skipDepth++;
           openTags.push(name);
           openIsBlock.push(false);
           return;
         }
-        if (name === "html" && lang === undefined && attribs.lang) lang = attribs.lang;
-        if (name === "body" && lang === undefined && attribs.lang) lang = attribs.lang;
+        if ((name === "html" || name === "body") && lang === undefined && attributes[LANG]) lang = attributes[LANG];
         // `title` lives in `head`, whose other content is not text
         if (name === "title") titleDepth++;
-        if (SKIP.has(name) || isHidden(attribs)) {
+        if (SKIP.has(name) || isHidden(attributes)) {
           if (name === "head") {
             // keep reading <title> inside <head>
             openTags.push(name);
@@ -276,16 +278,18 @@ export function extractHtml(html: string, options: ExtractOptions = defaultExtra
           return;
         }
         if (name === "img") {
-          if (options.images === "markdown" && attribs.src) append(`![${(attribs.alt ?? "").replace(/\s+/g, " ").trim()}](${attribs.src})`);
+          const src = attributes[SRC];
+          if (options.images === "markdown" && src) append(`![${(attributes[ALT] ?? "").replace(/\s+/g, " ").trim()}](${src})`);
           openTags.push(name);
           openIsBlock.push(false);
           return;
         }
-        if (name === "a") openLinks.push(attribs.href !== undefined);
-        if (name === "a" && attribs.href !== undefined) {
+        const href = name === "a" ? attributes[HREF] : undefined;
+        if (name === "a") openLinks.push(href !== undefined);
+        if (href !== undefined) {
           // an anchor without href (`<a name=…>`) is a target, not a link
           linkDepth++;
-          links.push({ start: pieces.length, href: attribs.href });
+          links.push({ start: pieces.length, href });
           openTags.push(name);
           openIsBlock.push(false);
           return;
@@ -306,11 +310,11 @@ export function extractHtml(html: string, options: ExtractOptions = defaultExtra
           if (name === "pre" || name === "listing" || name === "xmp" || name === "plaintext") preDepth++;
           const parent = stack[stack.length - 1] as number;
           const p = nodes[parent] as Node;
-          let hint = classHint(attribs);
-          const role = attribs.role?.toLowerCase();
+          let hint = classHint(attributes);
+          const role = attributes[ROLE]?.toLowerCase();
           if (name === "nav" || name === "menu" || (role !== undefined && NAV_ROLES.has(role))) hint = -2;
           else if ((name === "header" || name === "footer" || name === "aside") && !p.inArticle) hint = Math.min(hint, -1) || -1;
-          else if (name === "article" || name === "main" || role === "main" || role === "article" || attribs.itemprop === "articleBody") hint = 1;
+          else if (name === "article" || name === "main" || role === "main" || role === "article" || attributes[ITEMPROP] === "articleBody") hint = 1;
           nodes.push({ tag: name, parent, hint, inArticle: p.inArticle || hint === 1 || name === "article" || name === "main", chars: 0, linkChars: 0, blocks: 0 });
           stack.push(nodes.length - 1);
           openTags.push(name);
@@ -320,13 +324,13 @@ export function extractHtml(html: string, options: ExtractOptions = defaultExtra
         openTags.push(name);
         openIsBlock.push(false);
       },
-      ontext(data) {
+      ontext(src, start, end) {
         if (titleDepth > 0 && skipDepth === 0) {
-          if (title.length < 4096) title += data;
+          if (title.length < 4096) title += src.slice(start, end);
           return;
         }
         if (skipDepth > 0 || headDepth > 0) return;
-        append(data);
+        append(src, start, end);
       },
       onclosetag(name) {
         const open = openTags.pop();
@@ -373,11 +377,8 @@ export function extractHtml(html: string, options: ExtractOptions = defaultExtra
         }
       },
     },
-    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true, recognizeSelfClosing: false },
     ATTRIBUTES,
   );
-  parser.write(html);
-  parser.end();
   flush();
 
   const keep = options.boilerplate ? classify(nodes, blocks) : blocks.map(() => true);
@@ -396,20 +397,33 @@ export function extractHtml(html: string, options: ExtractOptions = defaultExtra
   return { text: out.join(""), title: cleanTitle === "" ? undefined : cleanTitle, lang: lang?.trim() || undefined, blocks: blocks.length, removedBlocks: blocks.length - kept };
 }
 
-const WS_RUN = /[ \t\n\r\f]+/g;
-
-/** Whether text holds a whitespace run other than single spaces (cheaper than a regex test). */
-function needsCollapse(text: string): boolean {
-  let prevSpace = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 32) {
-      if (prevSpace) return true;
-      prevSpace = true;
-    } else if (c === 9 || c === 10 || c === 13 || c === 12) return true;
-    else prevSpace = false;
+/**
+ * `src[start, end)` (which starts and ends with non-space) with each run of HTML whitespace other
+ * than a single space made one space, as `replace(/[ \t\n\r\f]+/g, " ")` does, in one pass.
+ */
+function collapse(src: string, start: number, end: number): string {
+  let out = "";
+  let last = start;
+  for (let i = start; i < end; i++) {
+    const c = src.charCodeAt(i);
+    if (c > 32 || !isSpace(c)) continue;
+    let j = i + 1;
+    while (j < end && isSpace(src.charCodeAt(j))) j++;
+    if (c !== 32 || j > i + 1) {
+      out += src.slice(last, i) + " ";
+      last = j;
+    }
+    i = j - 1;
   }
-  return false;
+  if (last === start) return start === 0 && end === src.length ? src : src.slice(start, end);
+  return out + src.slice(last, end);
+}
+
+/** Characters of `src[start, end)` that are not HTML whitespace. */
+function nonSpace(src: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) if (!isSpace(src.charCodeAt(i))) n++;
+  return n;
 }
 
 function isSpace(c: number): boolean {
