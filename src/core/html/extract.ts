@@ -162,6 +162,19 @@ const [CLASS, ID, ROLE, HREF, SRC, ALT, LANG, HIDDEN, ARIA_HIDDEN, STYLE, ITEMPR
 type Attributes = ReadonlyArray<string | undefined>;
 const PERMALINK = /^[^\p{L}\p{N}]{1,2}$/u;
 const URL_TEXT = /^(?:https?:\/\/|www\.)[^\s]+$/i;
+const URL_START = /^(?:https?:\/\/|www\.)/i;
+
+/**
+ * Whether the text of `pieces` from `start` may match `URL_TEXT`: false when its first piece with
+ * text is long enough to show it does not start as a URL (most links), so that text is not built.
+ */
+function mayBeUrl(pieces: readonly string[], start: number): boolean {
+  for (let i = start; i < pieces.length; i++) {
+    const first = (pieces[i] as string).trimStart();
+    if (first !== "") return first.length < 8 || URL_START.test(first);
+  }
+  return false;
+}
 
 /** Extracts the main text of an HTML page. Never throws on bad markup; time is linear in the input. */
 export function extractHtml(html: string, options: ExtractOptions = defaultExtractOptions): Extracted {
@@ -349,7 +362,7 @@ export function extractHtml(html: string, options: ExtractOptions = defaultExtra
         if (open === "a" && openLinks.pop() === true) {
           linkDepth = Math.max(0, linkDepth - 1);
           const link = links.pop();
-          if (link) {
+          if (link && (options.links === "markdown" || link.href?.startsWith("#") || mayBeUrl(pieces, link.start))) {
             const text = pieces.slice(link.start).join("").trim();
             if (URL_TEXT.test(text)) {
               // a link that shows its own address is a citation, not navigation: count it as text
