@@ -415,6 +415,9 @@ export function extractHtml(html: string, options: ExtractOptions = defaultExtra
  * than a single space made one space, as `replace(/[ \t\n\r\f]+/g, " ")` does, in one pass.
  */
 function collapse(src: string, start: number, end: number): string {
+  const text = start === 0 && end === src.length ? src : src.slice(start, end);
+  // most pieces have nothing to collapse: five memchr-like searches beat a loop over the characters
+  if (text.indexOf("\n") === -1 && text.indexOf("  ") === -1 && text.indexOf("\t") === -1 && text.indexOf("\r") === -1 && text.indexOf("\f") === -1) return text;
   let out = "";
   let last = start;
   for (let i = start; i < end; i++) {
