@@ -124,13 +124,15 @@ describe("the one-pass HTML scanner", () => {
     expect(scanned(`<p \u212A="kelvin" DATA-KIND=x class=y>t</p>`, kept)).toEqual(['<p [["data-kind","x"],["k","kelvin"]]', "t:t", "</p false"]);
   });
 
-  it("takes linear time on deep and broken nesting", () => {
+  it("takes linear time on deep and broken nesting and on many comments", () => {
     const deep = `${"<div>".repeat(100_000)}x${"</div>".repeat(100_000)}`;
     const stray = `${"<div><span><font>".repeat(50_000)}x${"</b></td>".repeat(50_000)}`;
-    for (const html of [deep, stray]) {
+    // each comment's end is searched for from the comment, not to the end of the page
+    const comments = `${"<!-- c -->a".repeat(100_000)}`;
+    for (const [html, expected] of [[deep, 200_001], [stray, 300_001], [comments, 100_000]] as const) {
       let events = 0;
       scanHtml(html, { onopentag: () => events++, ontext: () => events++, onclosetag: () => events++ }, KEPT);
-      expect(events).toBe(html === deep ? 200_001 : 300_001);
+      expect(events).toBe(expected);
     }
   });
 });

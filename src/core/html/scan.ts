@@ -364,7 +364,7 @@ class Scanner {
   private closeTag(tag: Tag): void {
     if (!tag.isVoid) {
       if (this.openCount(tag) > 0) {
-        const pos = this.stack.lastIndexOf(tag);
+        const pos = this.stack[this.stack.length - 1] === tag ? this.stack.length - 1 : this.stack.lastIndexOf(tag);
         for (let k = this.stack.length - 1; k > pos; k--) this.popElement(true);
         this.popElement(false);
       } else if (tag.name === "p") {
@@ -498,10 +498,12 @@ class Scanner {
       // `<!-->` and `<!--->` end at once
       if (s.charCodeAt(start) === GT) return this.after(start);
       if (s.charCodeAt(start) === DASH && s.charCodeAt(start + 1) === GT) return this.after(start + 1);
-      const a = s.indexOf("-->", start);
-      const b = s.indexOf("--!>", start);
-      if (a === -1 && b === -1) return END;
-      return this.after(a !== -1 && (b === -1 || a + 2 < b + 3) ? a + 2 : b + 3);
+      // the first `-->` or `--!>`: at the first `--` followed by either `>` or `!>`
+      for (let k = s.indexOf("--", start); k !== -1; k = s.indexOf("--", k + 1)) {
+        if (s.charCodeAt(k + 2) === GT) return this.after(k + 2);
+        if (s.charCodeAt(k + 2) === BANG && s.charCodeAt(k + 3) === GT) return this.after(k + 3);
+      }
+      return END;
     }
     if (s.startsWith("[CDATA[", p)) {
       const start = p + 7;
