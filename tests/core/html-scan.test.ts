@@ -119,6 +119,23 @@ describe("the one-pass HTML scanner", () => {
     expect(scanned("</section><section></section>")).toEqual(["<section []", "</section false"]);
   });
 
+  it("refuses a scan started from a handler (element counts are shared), and scans again after it", () => {
+    const nested = () =>
+      scanHtml(
+        "<div><p>x</p></div>",
+        {
+          onopentag: (name) => {
+            if (name === "p") scanHtml("<b>inner</b>", { onopentag: () => undefined, ontext: () => undefined, onclosetag: () => undefined }, KEPT);
+          },
+          ontext: () => undefined,
+          onclosetag: () => undefined,
+        },
+        KEPT,
+      );
+    expect(nested).toThrow("scanHtml: a handler started another scan; scans cannot nest");
+    expect(scanned("<div><p>x</p></div>")).toEqual(reference("<div><p>x</p></div>"));
+  });
+
   it("compares kept names that need full lower-casing", () => {
     const kept = keptAttributes(["k", "data-kind"]);
     expect(scanned(`<p \u212A="kelvin" DATA-KIND=x class=y>t</p>`, kept)).toEqual(['<p [["data-kind","x"],["k","kelvin"]]', "t:t", "</p false"]);

@@ -16,11 +16,10 @@
  * on the evaluation pages (`npm run bench -- extract`), see README. Cost per tag does not depend on
  * nesting depth (open elements are counted by name), so 100,000 nested `<div>`s stay linear.
  *
- * One deliberate difference: inside `<script>`, `<style>` and the other raw-text elements,
- * htmlparser2 also takes the control characters U+001C and U+000F for `<` and `/` when it looks for
- * the closing tag character by character (a side effect of lower-casing with `| 0x20`); this
- * scanner does the same, so there is no difference — noted because it looks like a bug and is kept
- * on purpose.
+ * Kept on purpose although they look like bugs, so that events stay identical: inside raw-text
+ * elements htmlparser2 also takes the control characters U+001C and U+000F for `<` and `/` where
+ * it compares characters one by one (it lower-cases with `| 0x20`), and when the input ends after
+ * an end tag's name without its `>` it emits the input's last character as text.
  */
 import { DecodingMode, EntityDecoder, htmlDecodeTree } from "entities/decode";
 
@@ -112,7 +111,8 @@ const NONE = 0;
 
 /**
  * An element name with what the tree builder needs to know about it, made once per name (tag
- * names repeat: a page uses a few dozen), so a tag costs no string and no set lookups.
+ * names repeat: a page uses a few dozen), so a known tag costs no new string and its rules are
+ * looked up once.
  */
 class Tag {
   readonly implies: ReadonlySet<string> | undefined;
@@ -240,7 +240,7 @@ class Scanner {
   /** The next `&` at or after `ampFrom` is at `amp` (n: none). */
   private ampFrom = 0;
   private amp = -1;
-  // entity decoding: the decoder calls `emit` with each code point
+  // entity decoding: the decoder calls `emitCodePoint` with each code point
   private readonly decoder: EntityDecoder;
   private entityStart = 0;
   /** Where the scan resumes after the entity (htmlparser2's `index` + 1). */
@@ -749,11 +749,20 @@ class Scanner {
   }
 }
 
+let scanning = false;
+
 /**
  * Scans a whole HTML page, calling `handler` as htmlparser2's `Parser` would call the same handler
  * (HTML mode, entities decoded, names lower-cased, `recognizeSelfClosing: false`), with only the
- * `kept` attributes. Linear time in the input for any markup.
+ * `kept` attributes. Linear time in the input for any markup. Not reentrant (the element counts
+ * live on the shared tags): a handler that starts another scan gets an error.
  */
 export function scanHtml(html: string, handler: ScanHandler, kept: KeptAttributes): void {
-  new Scanner(html, handler, kept).run();
+  if (scanning) throw new Error("scanHtml: a handler started another scan; scans cannot nest");
+  scanning = true;
+  try {
+    new Scanner(html, handler, kept).run();
+  } finally {
+    scanning = false;
+  }
 }
