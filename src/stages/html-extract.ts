@@ -47,7 +47,7 @@ function validSelector(selector: string): boolean {
 }
 
 const Options = z.strictObject({
-  mode: z.enum(["structure", "readability"]).default("structure").describe("structure: htmlparser2 with structural boilerplate removal; readability: Mozilla Readability on linkedom, within the caps below"),
+  mode: z.enum(["structure", "readability"]).default("structure").describe("structure: one-pass HTML scanner (htmlparser2's events) with structural boilerplate removal; readability: Mozilla Readability on linkedom, within the caps below"),
   boilerplate: z.boolean().default(true).describe("Remove navigation, headers, footers, sidebars, link lists; false keeps every visible block"),
   links: z.enum(["text", "markdown"]).default("text").describe("text: anchor text only; markdown: [text](href)"),
   images: z.enum(["drop", "markdown"]).default("drop").describe("markdown: ![alt](src) where an image has a source"),
