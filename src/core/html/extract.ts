@@ -1,5 +1,5 @@
 /**
- * HTML → main text, in one streaming pass of htmlparser2 plus a pass over the blocks it produced.
+ * HTML → main text, in one pass of the HTML scanner (`scan.ts`) plus a pass over the blocks it produced.
  *
  * Rendering: block elements start a new block; a blank line separates blocks, list items, table
  * cells and definition terms stand on their own lines, headings are lines of their own, `<pre>` is
@@ -19,7 +19,7 @@
  *   site, copyright lines, "share this") are removed.
  * Thresholds were set on the evaluation set described in README (`bench/suites/extract.ts`).
  */
-import { keptAttributes, scanHtml } from "./scan.js";
+import { isWhitespace as isSpace, keptAttributes, scanHtml } from "./scan.js";
 
 /** How to render and what to remove. */
 export interface ExtractOptions {
@@ -157,8 +157,20 @@ function isHidden(attributes: Attributes): boolean {
 }
 
 /** The attributes extraction reads, by index; the scanner skips decoding the others. */
-const ATTRIBUTES = keptAttributes(["class", "id", "role", "href", "src", "alt", "lang", "hidden", "aria-hidden", "style", "itemprop"]);
-const [CLASS, ID, ROLE, HREF, SRC, ALT, LANG, HIDDEN, ARIA_HIDDEN, STYLE, ITEMPROP] = ATTRIBUTES.names.map((_, i) => i) as number[] as [number, number, number, number, number, number, number, number, number, number, number];
+const ATTRIBUTE_NAMES = ["class", "id", "role", "href", "src", "alt", "lang", "hidden", "aria-hidden", "style", "itemprop"] as const;
+const ATTRIBUTES = keptAttributes(ATTRIBUTE_NAMES);
+const at = (name: (typeof ATTRIBUTE_NAMES)[number]): number => ATTRIBUTE_NAMES.indexOf(name);
+const CLASS = at("class");
+const ID = at("id");
+const ROLE = at("role");
+const HREF = at("href");
+const SRC = at("src");
+const ALT = at("alt");
+const LANG = at("lang");
+const HIDDEN = at("hidden");
+const ARIA_HIDDEN = at("aria-hidden");
+const STYLE = at("style");
+const ITEMPROP = at("itemprop");
 type Attributes = ReadonlyArray<string | undefined>;
 const PERMALINK = /^[^\p{L}\p{N}]{1,2}$/u;
 const URL_TEXT = /^(?:https?:\/\/|www\.)[^\s]+$/i;
@@ -412,7 +424,8 @@ export function extractHtml(html: string, options: ExtractOptions = defaultExtra
 
 /**
  * `src[start, end)` (which starts and ends with non-space) with each run of HTML whitespace other
- * than a single space made one space, as `replace(/[ \t\n\r\f]+/g, " ")` does, in one pass.
+ * than a single space made one space, as `replace(/[ \t\n\r\f]+/g, " ")` does; the few pieces
+ * that have such runs are rebuilt in one pass.
  */
 function collapse(src: string, start: number, end: number): string {
   const text = start === 0 && end === src.length ? src : src.slice(start, end);
@@ -431,8 +444,7 @@ function collapse(src: string, start: number, end: number): string {
     }
     i = j - 1;
   }
-  if (last === start) return start === 0 && end === src.length ? src : src.slice(start, end);
-  return out + src.slice(last, end);
+  return last === start ? text : out + src.slice(last, end);
 }
 
 /** Characters of `src[start, end)` that are not HTML whitespace. */
@@ -440,10 +452,6 @@ function nonSpace(src: string, start: number, end: number): number {
   let n = 0;
   for (let i = start; i < end; i++) if (!isSpace(src.charCodeAt(i))) n++;
   return n;
-}
-
-function isSpace(c: number): boolean {
-  return c === 32 || c === 9 || c === 10 || c === 13 || c === 12;
 }
 
 /** Adds each block to its node, then each node to its parent (children follow their parents). */

@@ -173,7 +173,8 @@ const BANG = 0x21;
 const QUESTION = 0x3f;
 const DASH = 0x2d;
 
-function isWhitespace(c: number): boolean {
+/** HTML whitespace: space, tab, LF, FF, CR. */
+export function isWhitespace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0c || c === 0x0d;
 }
 
