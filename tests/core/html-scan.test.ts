@@ -40,7 +40,7 @@ function scanned(html: string, kept = KEPT): string[] {
 
 /** Deterministic random markup from the pieces that take the scanner's special paths. */
 function randomMarkup(count: number, seed: number): string[] {
-  const pieces = ["<", "</", "<!", "<!--", "-->", "--!>", "-", "<?", ">", "/", "/>", "=", '"', "'", " ", "\n", "\t", "&", "&amp;", "&amp", "&#x41;", "&#65", "&#", "&notin;", "&noti", "&NotEqualTilde;", "a", "B", "div", "p", "P", "script", "SCRIPT", "title", "textarea", "iframe", "plaintext", "svg", "math", "foreignObject", "desc", "mi", "<![CDATA[", "]]>", "li", "tr", "td", "br", "img", "image", "form", "class=", "HREF", "é", "日本", "\u212Aeep", "\x1c\x0fscript", "<!DOCTYPE html>", "option", "select", "h1", "dd", "body", "clipPath", "</script>", "</SCRIPT ", "<title>", "<style>", "</style/", "<svg>", "</svg>", "<p>", "</p>", "</br>", "<form>", "<a href=x>", '<div class="a b">', "</div>"];
+  const pieces = ["<", "</", "<!", "<!--", "-->", "--!>", "-", "<?", ">", "/", "/>", "=", '"', "'", " ", "\n", "\t", "&", "&amp;", "&amp", "&#x41;", "&#65", "&#", "&notin;", "&noti", "&NotEqualTilde;", "a", "B", "div", "p", "P", "script", "SCRIPT", "title", "textarea", "iframe", "plaintext", "svg", "math", "foreignObject", "desc", "mi", "<![CDATA[", "]]>", "li", "tr", "td", "br", "img", "image", "form", "class=", "HREF", "é", "日本", "\u212Aeep", "\x1c\x0fscript", "<!DOCTYPE html>", "option", "select", "h1", "dd", "body", "clipPath", "<script>", "</script>", "</SCRIPT ", "<title>", "</TITLE>", "<style>", "<textarea>", "</style/", "<svg>", "</svg>", "<p>", "</p>", "</br>", "<form>", "<a href=x>", '<div class="a b">', "</div>"];
   let x = seed;
   const next = (): number => {
     x = (Math.imul(x, 1103515245) + 12345) & 0x7fffffff;
@@ -70,6 +70,7 @@ describe("the one-pass HTML scanner", () => {
     `<div CLASS="a" Id=b ROLE='nav' data-x="1" hReF="/x" class="second" aria-hidden="true" HIDDEN>t</div>`,
     `<p clasS="x" idx="no" i="no" hre="no" hrefs="no" arıa-hidden="no" ıd="no" \u212Aeep="no">u</p><a href="&amp;&quot;q&#39;" class='&lt;'>v</a>`,
     `<span class="a &amp; b" id=unquoted&amp;x role=>w</span><img alt="x" src=y><a href=a&ampb&amp=c>`,
+    "<image src=a.png>x</image><svg><image href=b.png/></svg><IMAGE>",
     "<plaintext><b>all text</b>",
   ])("emits htmlparser2's events (%#)", (html) => {
     expect(scanned(html)).toEqual(reference(html));
