@@ -114,7 +114,7 @@ const POS = 2;
 const HINT_MAX = 512;
 const hintCache = new Map<string, number>();
 
-/** NEG and POS flags of one class or id value; cached, as pages repeat their class names. */
+/** NEG and POS flags of one class value; cached, as pages repeat their class names. */
 function hintFlags(value: string): number {
   let flags = hintCache.get(value);
   if (flags === undefined) {
@@ -127,26 +127,59 @@ function hintFlags(value: string): number {
 
 /**
  * Boilerplate (-1) or content (+1) hint of an element's class and id tokens: -1 when some token
- * is a boilerplate one and none a content one, +1 the other way round. Class and id are looked up
- * separately (ids are mostly unique; classes repeat), as the tokens of `class + " " + id` are those
- * of each; when that string would be cut at `HINT_MAX`, it is tokenized whole as before.
+ * is a boilerplate one and none a content one, +1 the other way round. Class and id are looked at
+ * separately, as the tokens of `class + " " + id` are those of each (classes through the cache;
+ * ids are mostly unique, and caching them filled the cache with misses); when that string would be
+ * cut at `HINT_MAX`, it is tokenized whole as before.
  */
 function classHint(attributes: Attributes): number {
   const cls = attributes[CLASS];
   const id = attributes[ID];
   if (cls === undefined && id === undefined) return 0;
-  const flags = (cls?.length ?? 0) + 1 + (id?.length ?? 0) > HINT_MAX ? computeFlags(`${cls ?? ""} ${id ?? ""}`) : (cls === undefined ? 0 : hintFlags(cls)) | (id === undefined ? 0 : hintFlags(id));
+  const flags = (cls?.length ?? 0) + 1 + (id?.length ?? 0) > HINT_MAX ? computeFlags(`${cls ?? ""} ${id ?? ""}`) : (cls === undefined ? 0 : hintFlags(cls)) | (id === undefined ? 0 : computeFlags(id));
   return flags === NEG ? -1 : flags === POS ? 1 : 0;
 }
 
-function computeFlags(value: string): number {
+/** The NEG (1) and POS (2) flags of a class or id value's tokens (exported for tests). */
+export function computeFlags(value: string): number {
   if (value.length <= 1) return 0;
+  const v = value.length > HINT_MAX ? value.slice(0, HINT_MAX) : value;
+  // ASCII values (nearly all) are cut into tokens in one pass, as `tokensOf` cuts them: at
+  // characters other than letters and digits, and before an upper-case letter that follows a
+  // lower-case letter or digit; other values go through `tokensOf` (`toLowerCase` maps a few
+  // non-ASCII characters into ASCII)
   let flags = 0;
-  for (const token of tokensOf(value.length > HINT_MAX ? value.slice(0, HINT_MAX) : value)) {
-    if (POS_TOKENS.has(token)) flags |= POS;
-    else if (NEG_TOKENS.has(token) || NEG_AFFIXES.some((a) => token.length > a.length + 2 && (token.startsWith(a) || token.endsWith(a)))) flags |= NEG;
+  let start = -1;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 0x80) return tokenListFlags(tokensOf(v));
+    const upper = c >= 0x41 && c <= 0x5a;
+    if (!(upper || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39))) {
+      if (start !== -1 && i - start > 1) flags |= tokenFlags(v.slice(start, i).toLowerCase());
+      start = -1;
+    } else if (start === -1) start = i;
+    else if (upper) {
+      const p = v.charCodeAt(i - 1);
+      if ((p >= 0x61 && p <= 0x7a) || (p >= 0x30 && p <= 0x39)) {
+        if (i - start > 1) flags |= tokenFlags(v.slice(start, i).toLowerCase());
+        start = i;
+      }
+    }
   }
+  if (start !== -1 && v.length - start > 1) flags |= tokenFlags(v.slice(start).toLowerCase());
   return flags;
+}
+
+function tokenListFlags(tokens: readonly string[]): number {
+  let flags = 0;
+  for (const token of tokens) flags |= tokenFlags(token);
+  return flags;
+}
+
+/** POS for a content token, NEG for a boilerplate one (or one with a boilerplate prefix or suffix). */
+function tokenFlags(token: string): number {
+  if (POS_TOKENS.has(token)) return POS;
+  return NEG_TOKENS.has(token) || NEG_AFFIXES.some((a) => token.length > a.length + 2 && (token.startsWith(a) || token.endsWith(a))) ? NEG : 0;
 }
 
 function isHidden(attributes: Attributes): boolean {
