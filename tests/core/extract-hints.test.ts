@@ -1,13 +1,11 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { computeFlags } from "../../src/core/html/extract.js";
+import { computeFlags, hintTokens } from "../../src/core/html/extract.js";
 import { repoRoot } from "../helpers/run.js";
 
-// the definition the one-pass tokenizer must agree with (src/core/html/extract.ts before it)
-const NEG_TOKENS = new Set(["nav", "navbar", "navigation", "menu", "menubar", "breadcrumb", "breadcrumbs", "crumbs", "sidebar", "sidenav", "footer", "header", "masthead", "banner", "cookie", "cookies", "consent", "gdpr", "share", "sharing", "social", "related", "pagination", "pager", "skip", "skiplink", "toolbar", "topbar", "subnav", "widget", "widgets", "advert", "advertisement", "ads", "promo", "sponsor", "sponsored", "newsletter", "subscribe", "popup", "modal", "login", "signup", "searchbox", "search", "copyright", "legal", "sitemap", "toc", "docnav", "navheader", "navfooter", "toplang", "bottomlang", "quickview", "dropdown", "dropdowns", "tags", "taglist", "comments-link", "printfooter", "catlinks", "mw-navigation", "portal"]);
-const NEG_AFFIXES = ["nav", "menu", "sidebar", "footer", "header", "breadcrumb", "cookie", "banner", "toolbar", "share"];
-const POS_TOKENS = new Set(["article", "content", "main", "body", "post", "entry", "story", "document", "documentwrapper", "bodywrapper", "prose", "markdown", "maincontent", "articlebody", "blogpost", "mw-content-text"]);
+// the regex tokenizer the one-pass one replaced (src/core/html/extract.ts before it), on the same lists
+const { neg: NEG_TOKENS, negAffixes: NEG_AFFIXES, pos: POS_TOKENS } = hintTokens;
 function reference(value: string): number {
   if (value.length <= 1) return 0;
   const tokens = (value.length > 512 ? value.slice(0, 512) : value)

@@ -77,6 +77,8 @@ const NEG_TOKENS = new Set([
 ]);
 const NEG_AFFIXES = ["nav", "menu", "sidebar", "footer", "header", "breadcrumb", "cookie", "banner", "toolbar", "share"];
 const POS_TOKENS = new Set(["article", "content", "main", "body", "post", "entry", "story", "document", "documentwrapper", "bodywrapper", "prose", "markdown", "maincontent", "articlebody", "blogpost", "mw-content-text"]);
+/** The token lists of the class/id hints (exported for tests). */
+export const hintTokens = { neg: NEG_TOKENS, negAffixes: NEG_AFFIXES, pos: POS_TOKENS } as const;
 
 interface Node {
   readonly tag: string;
