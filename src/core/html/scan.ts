@@ -36,7 +36,7 @@ export interface ScanHandler {
 }
 
 // htmlparser2 12.0.0 Parser.js (MIT): elements whose opening closes open ones, void elements,
-// foreign-content elements and SVG tag-name adjustments.
+// HTML integration points and SVG tag-name adjustments.
 const formTags = new Set(["input", "option", "optgroup", "select", "button", "datalist", "textarea"]);
 const pTag = new Set(["p"]);
 const headingTags = new Set(["h1", "h2", "h3", "h4", "h5", "h6", "p"]);
@@ -94,7 +94,6 @@ const openImpliesClose = new Map<string, Set<string>>([
   ["tfoot", tableSectionTags],
 ]);
 const voidElements = new Set(["area", "base", "basefont", "br", "col", "command", "embed", "frame", "hr", "img", "input", "isindex", "keygen", "link", "meta", "param", "source", "track", "wbr"]);
-const foreignContextElements = new Set(["math", "svg"]);
 const htmlIntegrationElements = new Set(["mi", "mo", "mn", "ms", "mtext", "annotation-xml", "foreignObject", "desc", "title"]);
 const svgTagNameAdjustments = new Map(
   "altGlyph altGlyphDef altGlyphItem animateColor animateMotion animateTransform clipPath feBlend feColorMatrix feComponentTransfer feComposite feConvolveMatrix feDiffuseLighting feDisplacementMap feDistantLight feDropShadow feFlood feFuncA feFuncB feFuncG feFuncR feGaussianBlur feImage feMerge feMergeNode feMorphology feOffset fePointLight feSpecularLighting feSpotLight feTile feTurbulence foreignObject glyphRef linearGradient radialGradient textPath"
@@ -117,9 +116,8 @@ const NONE = 0;
 class Tag {
   readonly implies: ReadonlySet<string> | undefined;
   readonly isVoid: boolean;
-  /** Foreign context it opens: SVG, MATHML, NONE (an HTML integration point), or -1. */
+  /** Foreign context it opens (and its end closes): SVG, MATHML, NONE (an HTML integration point), or -1. */
   readonly context: number;
-  readonly closesContext: boolean;
   readonly raw: boolean;
   readonly rcdata: boolean;
   /** Open elements of this name in scan `scan` (counts of older scans are stale). */
@@ -129,7 +127,6 @@ class Tag {
     this.implies = openImpliesClose.get(name);
     this.isVoid = voidElements.has(name);
     this.context = name === "svg" ? SVG : name === "math" ? MATHML : htmlIntegrationElements.has(name) ? NONE : -1;
-    this.closesContext = foreignContextElements.has(name) || htmlIntegrationElements.has(name);
     this.raw = rawTextElements.has(name);
     this.rcdata = rcdataElements.has(name);
   }
@@ -385,7 +382,7 @@ class Scanner {
   private popElement(implied: boolean): void {
     const tag = this.stack.pop() as Tag;
     tag.open--;
-    if (tag.closesContext) this.foreign.pop();
+    if (tag.context !== -1) this.foreign.pop();
     this.h.onclosetag(tag.name, implied);
   }
 
@@ -401,7 +398,7 @@ class Scanner {
 
   /** Position of the next `&` at or after `from` (n when none); each `&` is searched for once. */
   private nextAmp(from: number): number {
-    if (from < this.ampFrom || from > this.amp || this.amp === -1) {
+    if (from < this.ampFrom || from > this.amp) {
       const at = this.s.indexOf("&", from);
       this.ampFrom = from;
       this.amp = at === -1 ? this.n : at;
@@ -625,17 +622,7 @@ class Scanner {
     if (byLength === undefined) return this.kept.names.indexOf(this.s.slice(start, end).toLowerCase());
     const candidates = byLength.get(end - start);
     if (candidates === undefined) return -1;
-    const s = this.s;
-    for (const index of candidates) {
-      const name = this.kept.names[index] as string;
-      let k = 0;
-      for (; k < name.length; k++) {
-        let c = s.charCodeAt(start + k);
-        if (c >= 0x41 && c <= 0x5a) c += 0x20;
-        if (c !== name.charCodeAt(k)) break;
-      }
-      if (k === name.length) return index;
-    }
+    for (const index of candidates) if (sameName(this.kept.names[index] as string, this.s, start, end)) return index;
     return -1;
   }
 
