@@ -38,6 +38,8 @@ const HEADER_MAX = 64 * 1024;
 const CRLF2 = Buffer.from("\r\n\r\n");
 const LF2 = Buffer.from("\n\n");
 const WARC_LINE = Buffer.from("WARC/1.");
+const WARC_PREFIX = Buffer.from("WARC/");
+const EMPTY = Buffer.alloc(0);
 const HTML_TYPES = new Set(["text/html", "application/xhtml+xml"]);
 const NOT_DOCUMENTS = new Set(["warcinfo", "request", "metadata", "revisit", "continuation"]);
 
@@ -47,6 +49,7 @@ export interface WarcRecord {
   readonly offset: number;
   readonly index: number;
   readonly headers: ReadonlyMap<string, string>;
+  /** A view of the decompressed piece that holds it (pieces are never reused), or a copy when that piece is much larger. */
   readonly block: Buffer;
 }
 
@@ -60,11 +63,17 @@ export interface WarcDamage {
 
 export type WarcItem = { readonly record: WarcRecord } | { readonly damage: WarcDamage };
 
-/** Decompressed bytes with random access near the front, pulled from pieces on demand. */
+/**
+ * Decompressed bytes near the front of the stream, pulled from pieces on demand and kept as the
+ * pieces came (one buffer per gzip member, or per read of a plain file): a record inside one piece
+ * is read without copying; only a range that spans pieces is copied, when it is asked for.
+ */
 class Queue {
-  buf: Buffer = Buffer.alloc(0);
-  /** Stream position of `buf[0]`. */
-  base = 0;
+  /** Buffered pieces in stream order; `chunks[k]` starts at stream position `ats[k]`. */
+  private chunks: Buffer[] = [];
+  private ats: number[] = [];
+  /** Stream position after the last buffered byte. */
+  end = 0;
   eof = false;
   /** Member starts (stream position → offset on disk), for offsets of records. */
   private starts: { at: number; raw: number }[] = [];
@@ -76,16 +85,9 @@ class Queue {
     this.it = pieces[Symbol.asyncIterator]();
   }
 
-  get end(): number {
-    return this.base + this.buf.length;
-  }
-
   /** Buffers bytes up to stream position `end`, unless the input ends first. */
   async fill(end: number): Promise<void> {
-    if (this.end >= end || this.eof) return;
-    const parts: Buffer[] = [this.buf];
-    let have = this.end;
-    while (have < end) {
+    while (this.end < end && !this.eof) {
       const next = await this.it.next();
       if (next.done) {
         this.eof = true;
@@ -93,27 +95,38 @@ class Queue {
       }
       const piece = next.value;
       if (isDamage(piece)) {
-        this.damages.push({ at: have, damage: piece });
+        this.damages.push({ at: this.end, damage: piece });
         continue;
       }
       const segment: Segment = piece;
+      const have = this.end;
       if (segment.member || segment.raw !== have) this.plain = false;
       if (segment.member || this.starts.length === 0 || !this.plain) {
         const last = this.starts[this.starts.length - 1];
         if (segment.member || last === undefined || last.raw !== segment.raw) this.starts.push({ at: have, raw: segment.raw });
       }
-      parts.push(segment.data);
-      have += segment.data.length;
+      if (segment.data.length === 0) continue;
+      this.chunks.push(segment.data);
+      this.ats.push(have);
+      this.end = have + segment.data.length;
     }
-    this.buf = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
   }
 
   /** Drops bytes before stream position `at`. */
   consume(at: number): void {
-    const cut = Math.min(Math.max(0, at - this.base), this.buf.length);
-    this.buf = this.buf.subarray(cut);
-    this.base += cut;
-    while (this.starts.length > 1 && (this.starts[1] as { at: number }).at <= this.base) this.starts.shift();
+    let drop = 0;
+    while (drop < this.chunks.length && (this.ats[drop] as number) + (this.chunks[drop] as Buffer).length <= at) drop++;
+    if (drop > 0) {
+      this.chunks.splice(0, drop);
+      this.ats.splice(0, drop);
+    }
+    const first = this.chunks[0];
+    const firstAt = this.ats[0] as number;
+    if (first !== undefined && firstAt < at) {
+      this.chunks[0] = first.subarray(at - firstAt);
+      this.ats[0] = at;
+    }
+    while (this.starts.length > 1 && (this.starts[1] as { at: number }).at <= at) this.starts.shift();
   }
 
   /** Offset on disk of the record starting at stream position `at`. */
@@ -129,17 +142,62 @@ class Queue {
     return this.starts.some((s) => s.at === at);
   }
 
+  /** Index of the chunk holding stream position `at`, or -1. */
+  private chunkAt(at: number): number {
+    for (let k = 0; k < this.chunks.length; k++) {
+      const from = this.ats[k] as number;
+      if (at < from) return -1;
+      if (at < from + (this.chunks[k] as Buffer).length) return k;
+    }
+    return -1;
+  }
+
   byte(at: number): number | undefined {
-    return this.buf[at - this.base];
+    const k = this.chunkAt(at);
+    return k === -1 ? undefined : (this.chunks[k] as Buffer)[at - (this.ats[k] as number)];
   }
 
+  /** Bytes from `from` to `to` (cut at the end of the buffered data): a view when they lie in one piece, else a copy. */
   slice(from: number, to: number): Buffer {
-    return this.buf.subarray(from - this.base, to - this.base);
+    const end = Math.min(to, this.end);
+    const k = this.chunkAt(from);
+    if (k === -1 || end <= from) return EMPTY;
+    const chunk = this.chunks[k] as Buffer;
+    const at = this.ats[k] as number;
+    if (end <= at + chunk.length) return chunk.subarray(from - at, end - at);
+    const parts: Buffer[] = [chunk.subarray(from - at)];
+    for (let j = k + 1; j < this.chunks.length && (this.ats[j] as number) < end; j++) parts.push((this.chunks[j] as Buffer).subarray(0, end - (this.ats[j] as number)));
+    return Buffer.concat(parts);
   }
 
+  /** Whether the bytes at `at` are `bytes`. */
+  startsWith(bytes: Buffer, at: number): boolean {
+    return this.slice(at, at + bytes.length).equals(bytes);
+  }
+
+  /** Stream position of the first `needle` starting at or after `from` and ending by `to`, or -1. */
   indexOf(needle: Buffer, from: number, to = this.end): number {
-    const i = this.buf.subarray(0, Math.max(0, to - this.base)).indexOf(needle, Math.max(0, from - this.base));
-    return i === -1 ? -1 : this.base + i;
+    const end = Math.min(to, this.end);
+    const m = needle.length;
+    if (end - from < m) return -1;
+    for (let k = Math.max(0, this.chunkAt(from)); k < this.chunks.length; k++) {
+      const chunk = this.chunks[k] as Buffer;
+      const at = this.ats[k] as number;
+      if (at >= end) break;
+      const s = Math.max(from, at) - at;
+      const e = Math.min(end, at + chunk.length) - at;
+      if (e - s >= m) {
+        const i = chunk.subarray(0, e).indexOf(needle, s);
+        if (i !== -1) return at + i;
+      }
+      // a match that starts in this piece's last m - 1 bytes and runs into the next
+      if (e === chunk.length && at + e < end && m > 1) {
+        const bridgeFrom = at + Math.max(s, e - (m - 1));
+        const i = this.slice(bridgeFrom, Math.min(end, at + e + m - 1)).indexOf(needle);
+        if (i !== -1) return bridgeFrom + i;
+      }
+    }
+    return -1;
   }
 }
 
@@ -202,7 +260,7 @@ export async function* frameWarc(pieces: AsyncIterable<Piece>, maxRecordBytes: n
       const skipped = next === -1 ? "no further record in the file" : `resuming at the next record, ${next - start} bytes on`;
       return { damage: { offset, reason, message: `${message}; ${skipped}`, raw } };
     };
-    if (!q.slice(start, start + 5).equals(Buffer.from("WARC/"))) {
+    if (!q.startsWith(WARC_PREFIX, start)) {
       yield await bad(`expected a \`WARC/1.x\` version line, found ${JSON.stringify(q.slice(start, Math.min(q.end, start + 24)).toString("latin1"))}`, start + 1);
       index++;
       continue;
@@ -260,13 +318,16 @@ export async function* frameWarc(pieces: AsyncIterable<Piece>, maxRecordBytes: n
     // the block must be followed by CRLF CRLF, or else (tolerated: 0–4 line-end bytes) by the next record or the end
     let after = blockEnd;
     while (after < blockEnd + 4 && (q.byte(after) === 13 || q.byte(after) === 10)) after++;
-    const endsWell = q.slice(blockEnd, blockEnd + 4).equals(CRLF2) || (after >= q.end ? q.eof : q.slice(after, after + 5).equals(Buffer.from("WARC/")));
+    const endsWell = q.slice(blockEnd, blockEnd + 4).equals(CRLF2) || (after >= q.end ? q.eof : q.startsWith(WARC_PREFIX, after));
     if (!endsWell) {
       yield await bad(`Content-Length ${length} does not end at the record's end (expected CRLF CRLF and the next \`WARC/\` line after the block)`, blockStart);
       index++;
       continue;
     }
-    yield { record: { offset, index, headers, block: Buffer.from(q.slice(blockStart, blockEnd)) } };
+    // a view into the piece that holds it (per-record gzip: the record's own member), unless that would keep a much larger buffer alive
+    const view = q.slice(blockStart, blockEnd);
+    const block = view.buffer.byteLength > 2 * view.length + 65536 ? Buffer.from(view) : view;
+    yield { record: { offset, index, headers, block } };
     index++;
     pos = after;
   }
