@@ -459,16 +459,25 @@ export function extractHtml(html: string, options: ExtractOptions = defaultExtra
 
 /**
  * `src[start, end)` (which starts and ends with non-space) with each run of HTML whitespace other
- * than a single space made one space, as `replace(/[ \t\n\r\f]+/g, " ")` does; the few pieces
- * that have such runs are rebuilt in one pass.
+ * than a single space made one space, as `replace(/[ \t\n\r\f]+/g, " ")` does. One pass over the
+ * characters finds the first such run (most pieces have none and are returned as a slice); only
+ * the rest of a piece that has one is rebuilt.
  */
 function collapse(src: string, start: number, end: number): string {
-  const text = start === 0 && end === src.length ? src : src.slice(start, end);
-  // most pieces have nothing to collapse: five memchr-like searches beat a loop over the characters
-  if (text.indexOf("\n") === -1 && text.indexOf("  ") === -1 && text.indexOf("\t") === -1 && text.indexOf("\r") === -1 && text.indexOf("\f") === -1) return text;
+  for (let i = start; i < end; i++) {
+    const c = src.charCodeAt(i);
+    if (c > 32) continue;
+    // (the piece ends with non-space, so a space before `end` has a next character)
+    if (c === 32 ? isSpace(src.charCodeAt(i + 1)) : isSpace(c)) return rebuild(src, start, end, i);
+  }
+  return start === 0 && end === src.length ? src : src.slice(start, end);
+}
+
+/** `collapse` from the first run to change, at `first`. */
+function rebuild(src: string, start: number, end: number, first: number): string {
   let out = "";
   let last = start;
-  for (let i = start; i < end; i++) {
+  for (let i = first; i < end; i++) {
     const c = src.charCodeAt(i);
     if (c > 32 || !isSpace(c)) continue;
     let j = i + 1;
@@ -479,7 +488,7 @@ function collapse(src: string, start: number, end: number): string {
     }
     i = j - 1;
   }
-  return last === start ? text : out + src.slice(last, end);
+  return out + src.slice(last, end);
 }
 
 /** Characters of `src[start, end)` that are not HTML whitespace. */
