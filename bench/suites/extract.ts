@@ -4,10 +4,10 @@
  * - Quality: labelled pages sampled from html_corpus.jsonl (EXTRACT_PAGES per template, default
  *   60), content lines kept (target ≥ 95%) and boilerplate lines removed (target ≥ 90%), overall
  *   and per template; the same for Readability mode on a third of them.
- * - Speed, one core, best of 5 (extractor) or 3 (WARC) runs: the default extractor in MB/s of HTML
- *   (target ≥ 35) next to bare htmlparser2 tokenizing the same pages (the ceiling; the issue
- *   measured 52 MB/s); WARC → text in MB/s of
- *   uncompressed WARC (target ≥ 25) on a per-record-gzip WARC built from corpus pages, and the
+ * - Speed, one core, best of 5 runs: the default extractor in MB/s of HTML (target ≥ 35) next to
+ *   bare htmlparser2 tokenizing the same pages (the issue measured it at 52 MB/s); WARC → text in
+ *   MB/s of uncompressed WARC (target ≥ 25), also as a share of bare htmlparser2's rate in the
+ *   same run (the machine's speed drifts), on a per-record-gzip WARC built from corpus pages; the
  *   reader alone next to warcio reading the same file.
  * - Hostile pages: time per page (p99, max) and outcome for binary data served as HTML, a 20 MB
  *   page, 100,000 nested divs, 100,000 unclosed tags, a lying charset.
@@ -192,8 +192,10 @@ export default {
     });
     const mb = warcBytes / 1e6;
     console.log(`WARC → text: ${(mb / fullSeconds).toFixed(1)} MB/s [${(mb / fullWall).toFixed(1)}] of uncompressed WARC (${mb.toFixed(0)} MB, ${textDocs} pages, target ≥ 25 MB/s ${mb / fullSeconds >= 25 ? "met" : "MISSED"})`);
+    // the machine's speed drifts; the issue set 25 MB/s when bare htmlparser2 measured 52 here (48% of it)
+    console.log(`  ${pct(mb / fullSeconds / bareMBs)} of bare htmlparser2's rate in this run (the target is 48% of it at the speed the issue measured, 52 MB/s)`);
     console.log(`  reader alone: ${(mb / readerSeconds).toFixed(1)} MB/s [${(mb / readerWall).toFixed(1)}] (${readerDocs} docs); warcio reading the same file: ${(mb / warcioSeconds).toFixed(1)} MB/s [${(mb / warcioWall).toFixed(1)}] (${warcioRecords} records)`);
-    results.warc = { mb, warcToTextMBs: mb / fullSeconds, readerMBs: mb / readerSeconds, warcioMBs: mb / warcioSeconds };
+    results.warc = { mb, warcToTextMBs: mb / fullSeconds, warcToTextOfBare: mb / fullSeconds / bareMBs, readerMBs: mb / readerSeconds, warcioMBs: mb / warcioSeconds };
 
     // --- hostile pages
     const rand = (n: number): Buffer => {

@@ -334,24 +334,34 @@ export async function* frameWarc(pieces: AsyncIterable<Piece>, maxRecordBytes: n
   yield* flushDamages(Number.MAX_SAFE_INTEGER);
 }
 
-/** `Name: value` lines after the first line; names lower-cased; folded lines joined. */
-function parseHeaders(text: string): Map<string, string> {
+/**
+ * `Name: value` lines after the first line (lines end at LF or CRLF); names lower-cased, names and
+ * values trimmed; a line that starts with a space or tab continues the previous header.
+ */
+export function parseHeaders(text: string): Map<string, string> {
   const headers = new Map<string, string>();
-  const lines = text.split(/\r?\n/);
   let last: string | undefined;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (line === "") continue;
-    if ((line[0] === " " || line[0] === "\t") && last !== undefined) {
-      headers.set(last, `${headers.get(last) ?? ""} ${line.trim()}`);
-      continue;
+  const first = text.indexOf("\n");
+  if (first === -1) return headers;
+  for (let start = first + 1; start <= text.length; ) {
+    const eol = text.indexOf("\n", start);
+    let end = eol === -1 ? text.length : eol;
+    if (eol !== -1 && end > start && text.charCodeAt(end - 1) === 13) end--;
+    const next = eol === -1 ? text.length + 1 : eol + 1;
+    if (end > start) {
+      const c = text.charCodeAt(start);
+      if ((c === 32 || c === 9) && last !== undefined) {
+        headers.set(last, `${headers.get(last) ?? ""} ${text.slice(start, end).trim()}`);
+      } else {
+        const colon = text.indexOf(":", start);
+        if (colon > start && colon < end) {
+          last = text.slice(start, colon).trim().toLowerCase();
+          // repeated headers: keep the first (WARC-Target-URI, Content-Type are single-valued)
+          if (!headers.has(last)) headers.set(last, text.slice(colon + 1, end).trim());
+        }
+      }
     }
-    const colon = line.indexOf(":");
-    if (colon <= 0) continue;
-    last = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    // repeated headers: keep the first (WARC-Target-URI, Content-Type are single-valued)
-    if (!headers.has(last)) headers.set(last, value);
+    start = next;
   }
   return headers;
 }

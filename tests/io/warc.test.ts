@@ -8,7 +8,7 @@ import type { Doc } from "../../src/core/doc.js";
 import { newTally } from "../../src/io/bytes.js";
 import type { Piece } from "../../src/io/gzip-members.js";
 import type { BadRecord, RecordOptions } from "../../src/io/records.js";
-import { type WarcItem, dechunk, frameWarc, readWarc } from "../../src/io/warc.js";
+import { type WarcItem, dechunk, frameWarc, parseHeaders, readWarc } from "../../src/io/warc.js";
 import { tempDir } from "../helpers/files.js";
 import { repoRoot } from "../helpers/run.js";
 
@@ -308,5 +308,51 @@ describe("WARC charsets", () => {
     expect(docs).toHaveLength(1);
     expect(docs[0]?.text).toContain(`<p>${want}</p>`);
     expect([docs[0]?.meta.charset, docs[0]?.meta.charset_source]).toEqual([charset, source]);
+  });
+});
+
+describe("WARC and HTTP header lines", () => {
+  it("reads names lower-cased, keeps the first of repeated headers, joins folded lines and skips lines without a name", () => {
+    const text = "WARC/1.0\r\nWARC-Type: response\r\nContent-Type:  text/html; charset=utf-8 \r\n  continued\r\n\tagain\r\ncontent-type: text/plain\r\n: no name\r\nno colon\r\nX-Trimmed \t: v\nLF-Only: yes\r\nEmpty:\r\n";
+    expect([...parseHeaders(text)]).toEqual([
+      ["warc-type", "response"],
+      ["content-type", "text/html; charset=utf-8 continued again"],
+      ["x-trimmed", "v"],
+      ["lf-only", "yes"],
+      ["empty", ""],
+    ]);
+  });
+
+  it("agrees with a line split on /\\r?\\n/ for 5,000 random header blocks", () => {
+    // the rule as a plain split, line by line
+    const reference = (text: string): [string, string][] => {
+      const headers = new Map<string, string>();
+      let last: string | undefined;
+      const lines = text.split(/\r?\n/);
+      for (let i = 1; i < lines.length; i++) {
+        const line = lines[i] as string;
+        if (line === "") continue;
+        if ((line[0] === " " || line[0] === "\t") && last !== undefined) {
+          headers.set(last, `${headers.get(last) ?? ""} ${line.trim()}`);
+          continue;
+        }
+        const colon = line.indexOf(":");
+        if (colon <= 0) continue;
+        last = line.slice(0, colon).trim().toLowerCase();
+        if (!headers.has(last)) headers.set(last, line.slice(colon + 1).trim());
+      }
+      return [...headers];
+    };
+    const atoms = ["\r\n", "\n", "\r", ":", " ", "\t", "A", "b", "Name", "x-Y", "value", "é"];
+    let seed = 11;
+    const next = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    for (let k = 0; k < 5_000; k++) {
+      let text = "";
+      for (let j = next(30); j > 0; j--) text += atoms[next(atoms.length)];
+      expect([...parseHeaders(text)], JSON.stringify(text)).toEqual(reference(text));
+    }
   });
 });
