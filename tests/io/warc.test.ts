@@ -5,6 +5,7 @@ import { WARCParser } from "warcio";
 import { createReadStream } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { Doc } from "../../src/core/doc.js";
+import { prng } from "../../src/core/hash.js";
 import { newTally } from "../../src/io/bytes.js";
 import type { Piece } from "../../src/io/gzip-members.js";
 import type { BadRecord, RecordOptions } from "../../src/io/records.js";
@@ -344,11 +345,8 @@ describe("WARC and HTTP header lines", () => {
       return [...headers];
     };
     const atoms = ["\r\n", "\n", "\r", ":", " ", "\t", "A", "b", "Name", "x-Y", "value", "é"];
-    let seed = 11;
-    const next = (n: number): number => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return (seed >>> 8) % n;
-    };
+    const random = prng(11);
+    const next = (n: number): number => random() % n;
     for (let k = 0; k < 5_000; k++) {
       let text = "";
       for (let j = next(30); j > 0; j--) text += atoms[next(atoms.length)];

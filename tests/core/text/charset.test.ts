@@ -1,17 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { prng } from "../../../src/core/hash.js";
 import { decodeHtmlBytes, decodeWindows1252 } from "../../../src/core/text/charset.js";
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // pieces of byte strings: ASCII, valid 2-, 3- and 4-byte sequences, a BOM, and the invalid cases a
 // UTF-8 validator must refuse (lone continuation, overlong forms, surrogates, above U+10FFFF, cut sequences)
@@ -54,7 +43,8 @@ function expected(bytes: Buffer): { text: string; charset: string; source: strin
 
 describe("UTF-8 decoding of page bytes", () => {
   it("agrees with a fatal TextDecoder on 20,000 random byte strings, valid and not", () => {
-    const next = rng(7);
+    const random = prng(7);
+    const next = (): number => random() / 2 ** 32;
     let valid = 0;
     let ascii = 0;
     for (let n = 0; n < 20_000; n++) {
