@@ -141,6 +141,18 @@ describe("WARC framing", () => {
     expect(await frame(plain, size)).toEqual([`0:resource:first é block`, `${a.length}:metadata:x: 1\r\n`, `${a.length + b.length}:resource:`]);
   });
 
+  it("hands out a record as a view of its piece, or as a copy when the piece is much larger", async () => {
+    const big = warc("resource", Buffer.alloc(1 << 20, 0x61), { "WARC-Record-ID": "<urn:big>" });
+    const bytes = Buffer.concat([a, big]);
+    const blocks: Buffer[] = [];
+    for await (const item of frameWarc(chunkPieces(bytes, bytes.length), 2 << 20)) if ("record" in item) blocks.push(item.record.block);
+    expect(blocks.map((block) => block.length)).toEqual([Buffer.byteLength("first é block", "latin1"), 1 << 20]);
+    // the small record must not keep the 1 MiB piece alive; the large one shares it
+    expect(blocks[0]?.buffer).not.toBe(bytes.buffer);
+    expect(blocks[0]?.toString("latin1")).toBe("first é block");
+    expect(blocks[1]?.buffer).toBe(bytes.buffer);
+  });
+
   it("reports a Content-Length that is too long, and resumes at the next record", async () => {
     const broken = Buffer.from(a.toString("latin1").replace("Content-Length: 13", "Content-Length: 40"), "latin1");
     for (const size of [3, 64, 4096]) {
