@@ -177,7 +177,7 @@ export function isWhitespace(c: number): boolean {
 
 /** Ends a tag or attribute name: whitespace, `/`, `>` (NaN past the end does not). */
 function isEndOfName(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0c || c === 0x0d || c === SLASH || c === GT;
+  return isWhitespace(c) || c === SLASH || c === GT;
 }
 
 function isAsciiAlpha(c: number): boolean {

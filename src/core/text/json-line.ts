@@ -40,6 +40,8 @@ export interface PlainLine {
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+/** The `u` of a `\uXXXX` escape. */
+const LETTER_U = 0x75;
 const SPACE = 0x20;
 const MAX_DEPTH = 256;
 const stack = new Uint8Array(MAX_DEPTH);
@@ -226,7 +228,7 @@ function countEscapes(b: Uint8Array, start: number, end: number): { two: number;
   let six = 0;
   for (let i = start; i < end; i++) {
     if (b[i] !== BACKSLASH) continue;
-    if (b[i + 1] === 0x75) {
+    if (b[i + 1] === LETTER_U) {
       six++;
       i += 5;
     } else {
@@ -414,10 +416,10 @@ export function plainTextTrimmed(line: Buffer, shape: PlainLine): boolean {
   // first character: an escape (only \n is whitespace), ASCII, or a multi-byte code point
   const first = line[s] as number;
   if (first === SPACE || (first === BACKSLASH && isSpaceEscape(line[s + 1] as number))) return false;
-  if (first === BACKSLASH && line[s + 1] === 0x75 && WHITESPACE.test(String.fromCharCode(hex4(line, s + 2)))) return false;
+  if (first === BACKSLASH && line[s + 1] === LETTER_U && WHITESPACE.test(String.fromCharCode(hex4(line, s + 2)))) return false;
   if (first >= 0x80 && WHITESPACE.test(line.toString("utf8", s, s + utf8Length(first)))) return false;
   // a \uXXXX at the end: its backslash starts an escape when an even run of backslashes stands before it
-  if (e - s >= 6 && line[e - 6] === BACKSLASH && line[e - 5] === 0x75 && !oddBackslashesBefore(line, e - 6)) {
+  if (e - s >= 6 && line[e - 6] === BACKSLASH && line[e - 5] === LETTER_U && !oddBackslashesBefore(line, e - 6)) {
     return !WHITESPACE.test(String.fromCharCode(hex4(line, e - 4)));
   }
   // last character: the end of an escape when an odd run of backslashes stands before it
@@ -465,6 +467,12 @@ function inertBlock(block: number): Uint8Array {
   return bits;
 }
 
+/** Whether NFC leaves code point `cp` (from U+0300 on) alone in any context. */
+function isInert(cp: number): boolean {
+  const bit = cp & 0xff;
+  return (((inertBlock(cp >> 8)[bit >> 3] as number) >> (bit & 7)) & 1) === 1;
+}
+
 /** Whether NFC leaves the text of an accepted line unchanged; decided without decoding it where it can be. */
 export function plainTextIsNfc(line: Buffer, shape: PlainLine): boolean {
   if (shape.nfcByBlock) return true;
@@ -472,18 +480,14 @@ export function plainTextIsNfc(line: Buffer, shape: PlainLine): boolean {
   for (let i = s; i < e; i++) {
     const b = line[i] as number;
     if (b === BACKSLASH) {
-      if (line[i + 1] !== 0x75) {
+      if (line[i + 1] !== LETTER_U) {
         i++;
         continue;
       }
       const cp = hex4(line, i + 2);
       i += 5;
-      if (cp < 0x300) continue;
-      // a surrogate (half of a pair, or alone) is left to the decoded text
-      if (cp >= 0xd800 && cp <= 0xdfff) return false;
-      const bits = inertBlock(cp >> 8);
-      const bit = cp & 0xff;
-      if ((((bits[bit >> 3] as number) >> (bit & 7)) & 1) === 0) return false;
+      // (a surrogate, half of a pair or alone, is never inert: it is left to the decoded text)
+      if (cp >= 0x300 && !isInert(cp)) return false;
       continue;
     }
     if (b < 0xcc) continue;
@@ -491,9 +495,7 @@ export function plainTextIsNfc(line: Buffer, shape: PlainLine): boolean {
     if (b < 0xe0) cp = ((b & 0x1f) << 6) | ((line[i + 1] as number) & 0x3f);
     else if (b < 0xf0) cp = ((b & 0x0f) << 12) | (((line[i + 1] as number) & 0x3f) << 6) | ((line[i + 2] as number) & 0x3f);
     else cp = ((b & 0x07) << 18) | (((line[i + 1] as number) & 0x3f) << 12) | (((line[i + 2] as number) & 0x3f) << 6) | ((line[i + 3] as number) & 0x3f);
-    const bits = inertBlock(cp >> 8);
-    const bit = cp & 0xff;
-    if ((((bits[bit >> 3] as number) >> (bit & 7)) & 1) === 0) return false;
+    if (!isInert(cp)) return false;
   }
   return true;
 }

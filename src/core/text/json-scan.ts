@@ -145,10 +145,11 @@ function softBody(): number[] {
 /**
  * g(start, end): the flags over the whole range (bit 0: work that cannot be done on the bytes may
  * start; bit 1: whitespace work may start, as in s) and, written at address 0, what the UTF-16
- * length of a JSON string's text and its NFC need, and the number of `\u` escapes: continuation bytes (10xxxxxx), 4-byte sequence leads
- * (F0–F4: a surrogate pair each), backslashes, whether two backslashes stand together (escapes are
- * then counted exactly in JavaScript), lead bytes of code points from U+0300 on (CC and above: the
- * only ones NFC can touch), and how many of those are known inert.
+ * length of a JSON string's text and its NFC need: continuation bytes (10xxxxxx), 4-byte sequence
+ * leads (F0–F4: a surrogate pair each), backslashes, whether two backslashes stand together
+ * (escapes are then counted exactly in JavaScript), lead bytes of code points from U+0300 on (CC and
+ * above: the only ones NFC can touch), how many of those are known inert, and the number of `\u`
+ * escapes.
  */
 function scanCountBody(): number[] {
   const count = (local: number, test: number[]): number[] => [...get(local), ...test, ...BITMASK, 0x69, 0x6a, ...set(local)]; // popcnt, add
@@ -302,8 +303,7 @@ export function onlyWhitespaceWorkJs(b: Uint8Array): boolean {
     if (c === 0x5c) {
       const e = b[p + 1];
       if (e === 0x75) {
-        const cp = hex4(b, p + 2);
-        if (cp < 0xa0 || cp === 0xfeff) return false;
+        if (uEscapeMayNeedWork(hex4(b, p + 2))) return false;
         p += 5;
         continue;
       }
@@ -377,6 +377,14 @@ export function stringCountsJs(line: Uint8Array, start: number, end: number): St
   return { cont, four, backslashes, adjacentBackslashes, high, inert, unicode };
 }
 
+/**
+ * Whether a `\u` escape of code unit `cp` (-1: not four hex digits) may need normalize's work:
+ * controls, DEL, C1, U+FEFF, and ASCII (a space or tab hidden in an escape).
+ */
+function uEscapeMayNeedWork(cp: number): boolean {
+  return cp < 0xa0 || cp === 0xfeff;
+}
+
 /** The code unit of the 4 hex digits at `at`, or -1 when they are not 4 hex digits. */
 export function hex4(b: Uint8Array, at: number): number {
   let v = 0;
@@ -397,7 +405,6 @@ export function isInertLead(b: number, b1: number, b2: number): boolean {
   if (b === 0xe3) return !((b1 === 0x80 && b2 >= 0xaa && b2 <= 0xaf) || (b1 === 0x82 && (b2 === 0x99 || b2 === 0x9a)));
   return false;
 }
-
 
 /** The same scan in JavaScript (no WebAssembly, and the reference the tests compare with). */
 export function jsonLineMayNeedWorkJs(b: Uint8Array): boolean {
@@ -420,9 +427,7 @@ export function jsonLineMayNeedWorkJs(b: Uint8Array): boolean {
         continue;
       }
       if (n === 0x75) {
-        // controls, DEL, C1, U+FEFF, and ASCII (a space or tab hidden in an escape) are "maybe"
-        const cp = hex4(b, p + 2);
-        if (cp < 0xa0 || cp === 0xfeff) return true;
+        if (uEscapeMayNeedWork(hex4(b, p + 2))) return true;
         p += 6;
         prev = 0x100;
         continue;
